@@ -1,0 +1,47 @@
+//! Background work of one hub instance, stopped together at shutdown.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::http::state::AppState;
+
+/// Starts the periodic upkeep tasks; they stop when `stop` is cancelled.
+pub fn spawn_upkeep(state: &AppState, stop: &CancellationToken) -> JoinSet<()> {
+    let mut tasks = JoinSet::new();
+    let tuning = &state.config.tuning;
+    let flush_state = state.clone();
+    tasks.spawn(every(tuning.key_usage_flush, stop.clone(), move || {
+        let state = flush_state.clone();
+        async move {
+            if let Err(error) = state.key_usage.flush(&state.store).await {
+                tracing::warn!(error = ?error, "could not record API key usage; will retry");
+            }
+        }
+    }));
+    let sweep_state = state.clone();
+    tasks.spawn(every(tuning.rate_limit_sweep, stop.clone(), move || {
+        let state = sweep_state.clone();
+        async move { state.rate_limits.sweep() }
+    }));
+    tasks
+}
+
+/// Runs `work` every `period` until `stop` is cancelled.
+async fn every<F, Fut>(period: Duration, stop: CancellationToken, mut work: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = ticks.tick() => work().await,
+        }
+    }
+}

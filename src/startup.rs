@@ -1,0 +1,172 @@
+//! Building and running the hub: key ring, database, router, background work,
+//! graceful shutdown on SIGTERM or Ctrl-C.
+
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::config::{Config, MasterKeys};
+use crate::http::rate_limit::ApiRateLimits;
+use crate::http::state::{AppState, Shared};
+use crate::store::Store;
+use crate::tenancy::KeyUsage;
+use crate::vault::KeyRing;
+use crate::{http, jobs};
+
+/// A built hub, bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the key ring and the database (migrating it), and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let vault = load_key_ring(&config)?;
+        let store = open_store(&config).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (CONVENE_LISTEN)", config.listen))?;
+        let address = listener.local_addr()?;
+        let public_url = match &config.public_url {
+            Some(url) => url.clone(),
+            None => Url::parse(&format!("http://{address}"))?,
+        };
+        let state = AppState::new(Shared {
+            rate_limits: ApiRateLimits::new(config.rate_limit_per_second),
+            metrics: http::metrics::recorder()?,
+            key_usage: KeyUsage::default(),
+            public_url,
+            store,
+            vault,
+            config,
+        });
+        Ok(Self {
+            listener,
+            address,
+            state,
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The base URL this instance announces.
+    pub fn public_url(&self) -> &Url {
+        &self.state.public_url
+    }
+
+    /// Serves until SIGTERM or Ctrl-C.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then drains in-flight requests and
+    /// background work and writes back pending key usage.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            listener, state, ..
+        } = self;
+        let stop_jobs = CancellationToken::new();
+        let mut jobs = jobs::spawn_upkeep(&state, &stop_jobs);
+        let served = axum::serve(listener, http::router(state.clone()))
+            .with_graceful_shutdown(stop)
+            .await
+            .context("the HTTP server failed");
+        stop_jobs.cancel();
+        while jobs.join_next().await.is_some() {}
+        if let Err(error) = state.key_usage.flush(&state.store).await {
+            tracing::warn!(error = ?error, "could not record API key usage at shutdown");
+        }
+        tracing::info!("stopped");
+        served
+    }
+}
+
+/// Connects to the configured database and brings its schema up to date.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url, config.tuning.max_db_connections).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The vault's key ring: `CONVENE_MASTER_KEYS`, or in the sandbox a key kept in
+/// the data directory (generated on first start, with a warning).
+pub fn load_key_ring(config: &Config) -> anyhow::Result<KeyRing> {
+    match &config.master_keys {
+        MasterKeys::Configured(spec) => {
+            KeyRing::parse(spec.expose_secret()).context("CONVENE_MASTER_KEYS is not usable")
+        }
+        MasterKeys::SandboxFile(path) => sandbox_key_ring(path),
+    }
+}
+
+fn sandbox_key_ring(path: &Path) -> anyhow::Result<KeyRing> {
+    if !path.exists() {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        }
+        let mut file = create_private(path)
+            .with_context(|| format!("cannot write the sandbox key to {}", path.display()))?;
+        file.write_all(KeyRing::generate_spec().as_bytes())?;
+        tracing::warn!(
+            path = %path.display(),
+            "SANDBOX: generated a master key for sealing secrets; set CONVENE_MASTER_KEYS before real use"
+        );
+    }
+    let spec = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the sandbox key {}", path.display()))?;
+    KeyRing::parse(spec.trim())
+        .with_context(|| format!("the sandbox key {} is not usable", path.display()))
+}
+
+/// Creates a file readable by its owner only, refusing to overwrite one.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,15 @@
+//! sea-orm entities, one module per table of the schema (see `migrations/`).
+//!
+//! Conventions shared by every table: ids are application-generated prefixed strings,
+//! instants are [`crate::domain::Timestamp`] (BIGINT unix milliseconds), sealed secrets are
+//! `Vec<u8>` (BLOB / BYTEA) and JSON payloads are `String` (TEXT) on both databases.
+
+pub mod api_key;
+pub mod application;
+pub mod audit_entry;
+pub mod connect_session;
+pub mod credential;
+pub mod end_user;
+pub mod event;
+pub mod link;
+pub mod webhook_delivery;

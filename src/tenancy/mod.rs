@@ -1,0 +1,23 @@
+//! Applications (tenants) and their API keys: registering an application,
+//! issuing and revoking keys, and recognising the application behind a key.
+
+mod authentication;
+mod key_usage;
+mod registration;
+
+pub use authentication::{Caller, Rejection, authenticate};
+pub use key_usage::KeyUsage;
+pub use registration::{
+    IssuedKey, NewApplication, RegisteredApplication, issue_key, register, revoke_key,
+};
+
+/// Application status values as stored.
+pub mod status {
+    pub const ACTIVE: &str = "active";
+    pub const SUSPENDED: &str = "suspended";
+}
+
+/// The redirect URIs of a stored application.
+pub fn redirect_uris(application: &crate::store::applications::Application) -> Vec<String> {
+    serde_json::from_str(&application.redirect_uris).unwrap_or_default()
+}
