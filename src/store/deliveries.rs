@@ -1,0 +1,266 @@
+//! Queries over the webhook outbox (`webhook_deliveries`) and its attempt log
+//! (`webhook_attempts`): enqueueing inside the caller's transaction, claiming due rows under a
+//! lease, and recording what each attempt gave.
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+use super::Store;
+use super::entity::{webhook_attempt, webhook_delivery};
+use crate::domain::{Timestamp, new_id};
+
+/// A delivery as stored.
+pub type Delivery = webhook_delivery::Model;
+/// One recorded attempt at a delivery.
+pub type DeliveryAttempt = webhook_attempt::Model;
+
+/// Delivery status values as stored.
+pub mod status {
+    /// Waiting for its next attempt.
+    pub const PENDING: &str = "pending";
+    /// A 2xx answer was received.
+    pub const DELIVERED: &str = "delivered";
+    /// Given up: the retry schedule was used up, or the delivery cannot succeed.
+    pub const FAILED: &str = "failed";
+}
+
+/// A webhook to put in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// `msg_…`, sent as `webhook-id` on every attempt.
+    pub id: String,
+    pub application_id: String,
+    /// The webhook's type, e.g. `link.connected`.
+    pub event_type: String,
+    /// The exact body bytes to send (and sign), on every attempt.
+    pub payload: String,
+    pub created_at: Timestamp,
+}
+
+/// A delivery a worker holds: what to send, and the lease that proves the claim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimedDelivery {
+    pub id: String,
+    pub application_id: String,
+    pub event_type: String,
+    pub payload: String,
+    /// Attempts made before this one.
+    pub attempts: i32,
+    /// The claim holds until then; recording an attempt requires it to be unchanged.
+    pub lease_until: Timestamp,
+}
+
+/// What one attempt gave, for the attempt log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttemptRecord {
+    pub attempted_at: Timestamp,
+    pub duration_ms: i32,
+    /// HTTP status of the answer, if one was received.
+    pub response_status: Option<u16>,
+    /// A short description of the failure; never a secret, a signature or a response body.
+    pub error: Option<String>,
+}
+
+/// What becomes of a delivery after an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextStep {
+    /// The application acknowledged it.
+    Delivered,
+    /// Try again at this instant.
+    RetryAt(Timestamp),
+    /// Stop trying: the delivery stays visible as `failed`.
+    GiveUp,
+}
+
+/// Inserts outbox rows, due at once, on `db`: the caller's transaction (so a state change
+/// and its notifications commit together) or the pool.
+pub async fn insert_deliveries<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<NewDelivery>,
+) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let rows = rows.into_iter().map(|row| webhook_delivery::ActiveModel {
+        id: Set(row.id),
+        application_id: Set(row.application_id),
+        event_type: Set(row.event_type),
+        payload: Set(row.payload),
+        status: Set(status::PENDING.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(Some(row.created_at)),
+        lease_until: Set(None),
+        last_attempt_at: Set(None),
+        last_response_status: Set(None),
+        last_error: Set(None),
+        created_at: Set(row.created_at),
+        delivered_at: Set(None),
+    });
+    webhook_delivery::Entity::insert_many(rows).exec(db).await?;
+    Ok(())
+}
+
+impl Store {
+    /// Inserts outbox rows in a transaction of their own.
+    #[tracing::instrument(skip_all, fields(count = rows.len()))]
+    pub async fn enqueue_deliveries(&self, rows: Vec<NewDelivery>) -> anyhow::Result<()> {
+        let txn = self.connection().begin().await?;
+        insert_deliveries(&txn, rows).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` due deliveries until `lease_until`, oldest due first.
+    ///
+    /// Candidates are read first, then each is taken with a conditional `UPDATE` that succeeds
+    /// only while the row is still pending, due, unleased and unchanged since it was read; a row
+    /// is claimed when that `UPDATE` changes it. So on SQLite and PostgreSQL alike, two workers
+    /// never hold the same delivery at once.
+    #[tracing::instrument(skip(self))]
+    pub async fn claim_due_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u64,
+    ) -> anyhow::Result<Vec<ClaimedDelivery>> {
+        let candidates = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::Status.eq(status::PENDING))
+            .filter(webhook_delivery::Column::NextAttemptAt.lte(now.0))
+            .filter(unleased(webhook_delivery::Column::LeaseUntil, now))
+            .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+            .order_by_asc(webhook_delivery::Column::Id)
+            .limit(limit)
+            .all(self.connection())
+            .await?;
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for candidate in candidates {
+            let taken = webhook_delivery::Entity::update_many()
+                .col_expr(
+                    webhook_delivery::Column::LeaseUntil,
+                    Expr::value(lease_until.0),
+                )
+                .filter(webhook_delivery::Column::Id.eq(candidate.id.as_str()))
+                .filter(webhook_delivery::Column::Status.eq(status::PENDING))
+                .filter(webhook_delivery::Column::Attempts.eq(candidate.attempts))
+                .filter(webhook_delivery::Column::NextAttemptAt.lte(now.0))
+                .filter(unleased(webhook_delivery::Column::LeaseUntil, now))
+                .exec(self.connection())
+                .await?;
+            if taken.rows_affected == 1 {
+                claimed.push(ClaimedDelivery {
+                    id: candidate.id,
+                    application_id: candidate.application_id,
+                    event_type: candidate.event_type,
+                    payload: candidate.payload,
+                    attempts: candidate.attempts,
+                    lease_until,
+                });
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Logs an attempt and moves the delivery on (delivered, retry at, or failed), releasing the
+    /// lease. Returns `false` when the lease had been lost (it expired and another worker took
+    /// the row): the attempt is still logged, but the delivery is left to its new holder.
+    #[tracing::instrument(skip_all, fields(delivery_id = %delivery.id, ?next))]
+    pub async fn record_delivery_attempt(
+        &self,
+        delivery: &ClaimedDelivery,
+        attempt: AttemptRecord,
+        next: NextStep,
+    ) -> anyhow::Result<bool> {
+        let txn = self.connection().begin().await?;
+        let (status, next_attempt_at, delivered_at) = match next {
+            NextStep::Delivered => (status::DELIVERED, None, Some(attempt.attempted_at.0)),
+            NextStep::RetryAt(at) => (status::PENDING, Some(at.0), None),
+            NextStep::GiveUp => (status::FAILED, None, None),
+        };
+        let updated = webhook_delivery::Entity::update_many()
+            .col_expr(webhook_delivery::Column::Status, Expr::value(status))
+            .col_expr(
+                webhook_delivery::Column::Attempts,
+                Expr::col(webhook_delivery::Column::Attempts).add(1),
+            )
+            .col_expr(
+                webhook_delivery::Column::NextAttemptAt,
+                Expr::value(next_attempt_at),
+            )
+            .col_expr(
+                webhook_delivery::Column::LeaseUntil,
+                Expr::value(Option::<i64>::None),
+            )
+            .col_expr(
+                webhook_delivery::Column::LastAttemptAt,
+                Expr::value(attempt.attempted_at.0),
+            )
+            .col_expr(
+                webhook_delivery::Column::LastResponseStatus,
+                Expr::value(attempt.response_status.map(i32::from)),
+            )
+            .col_expr(
+                webhook_delivery::Column::LastError,
+                Expr::value(attempt.error.clone()),
+            )
+            .col_expr(
+                webhook_delivery::Column::DeliveredAt,
+                Expr::value(delivered_at),
+            )
+            .filter(webhook_delivery::Column::Id.eq(delivery.id.as_str()))
+            .filter(webhook_delivery::Column::LeaseUntil.eq(delivery.lease_until.0))
+            .exec(&txn)
+            .await?;
+        let held = updated.rows_affected == 1;
+        if !held
+            && webhook_delivery::Entity::find_by_id(delivery.id.clone())
+                .one(&txn)
+                .await?
+                .is_none()
+        {
+            // Deleted meanwhile (its application was removed): nothing left to log against.
+            return Ok(false);
+        }
+        webhook_attempt::ActiveModel {
+            id: Set(new_id("wat")),
+            delivery_id: Set(delivery.id.clone()),
+            attempted_at: Set(attempt.attempted_at),
+            response_status: Set(attempt.response_status.map(i32::from)),
+            error: Set(attempt.error),
+            duration_ms: Set(attempt.duration_ms),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(held)
+    }
+
+    /// One delivery, whatever its state.
+    pub async fn find_delivery(&self, id: &str) -> anyhow::Result<Option<Delivery>> {
+        Ok(webhook_delivery::Entity::find_by_id(id.to_owned())
+            .one(self.connection())
+            .await?)
+    }
+
+    /// The attempts made at one delivery, oldest first.
+    pub async fn list_delivery_attempts(
+        &self,
+        delivery_id: &str,
+    ) -> anyhow::Result<Vec<DeliveryAttempt>> {
+        Ok(webhook_attempt::Entity::find()
+            .filter(webhook_attempt::Column::DeliveryId.eq(delivery_id))
+            .order_by_asc(webhook_attempt::Column::AttemptedAt)
+            .order_by_asc(webhook_attempt::Column::Id)
+            .all(self.connection())
+            .await?)
+    }
+}
+
+/// No lease, or one that ran out before `now`.
+pub(super) fn unleased(lease_until: impl ColumnTrait, now: Timestamp) -> Condition {
+    Condition::any()
+        .add(lease_until.is_null())
+        .add(lease_until.lt(now.0))
+}
