@@ -26,9 +26,13 @@ const VARIABLES: &[(&str, bool)] = &[
     ("CONVENE_ZOOM_OAUTH_URL", false),
     ("CONVENE_ZOOM_API_URL", false),
     ("CONVENE_SMTP_URL", true),
+    ("CONVENE_EMAIL_FROM", false),
+    ("CONVENE_WEBHOOK_ALLOW_PRIVATE", false),
     ("CONVENE_DATA_DIR", false),
     ("CONVENE_LOG_FORMAT", false),
     ("CONVENE_RATE_LIMIT_PER_SECOND", false),
+    ("CONVENE_ZOOM_REFRESH_TOKEN_DAYS", false),
+    ("CONVENE_CONNECT_SESSION_MINUTES", false),
     ("CONVENE_CONFIG", false),
 ];
 
@@ -61,6 +65,11 @@ pub struct Config {
     pub zoom: ZoomConfig,
     /// SMTP server for end-user emails; `None` keeps emails in the database.
     pub smtp_url: Option<SecretString>,
+    /// Sender of end-user emails (`Name <address>`); `None` means `Convene <no-reply@{public host}>`.
+    pub email_from: Option<String>,
+    /// Whether application webhooks may go to loopback, private and other non-public
+    /// addresses (default: yes in the sandbox, no with a real Zoom app).
+    pub webhook_allow_private: bool,
     /// Directory for files the hub generates (the sandbox key).
     pub data_dir: PathBuf,
     /// Log line format.
@@ -93,6 +102,9 @@ pub struct ZoomConfig {
     pub oauth_url: Option<Url>,
     /// REST base URL (`{base}/users/me` …); `None` means the in-process sandbox.
     pub api_url: Option<Url>,
+    /// How long Zoom keeps an unused refresh token alive (Zoom says 15 years,
+    /// many integrators see 90 days); idle credentials are refreshed well before.
+    pub refresh_token_lifetime: Duration,
 }
 
 /// The hub's Zoom OAuth app.
@@ -127,6 +139,14 @@ pub struct Tuning {
     pub max_body_bytes: usize,
     /// Connections in the database pool.
     pub max_db_connections: u32,
+    /// How often the token keeper looks for idle or failing credentials.
+    pub token_keeper_interval: Duration,
+    /// How long a connect session's URL can be used.
+    pub connect_session_ttl: Duration,
+    /// Waits between webhook attempts after each failure; once used up, a delivery fails.
+    pub webhook_retry_schedule: Vec<Duration>,
+    /// How often the webhook and email outboxes are worked.
+    pub outbox_poll: Duration,
 }
 
 impl Default for Tuning {
@@ -136,6 +156,15 @@ impl Default for Tuning {
             rate_limit_sweep: Duration::from_secs(60),
             max_body_bytes: 256 * 1024,
             max_db_connections: 16,
+            token_keeper_interval: Duration::from_secs(60),
+            connect_session_ttl: Duration::from_secs(30 * 60),
+            // Standard Webhooks / Svix: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — eight
+            // attempts over about 27.5 hours.
+            webhook_retry_schedule: [5, 300, 1800, 7200, 18_000, 36_000, 36_000]
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
+            outbox_poll: Duration::from_secs(1),
         }
     }
 }
@@ -251,6 +280,17 @@ impl Config {
             api_url: zoom_url("CONVENE_ZOOM_API_URL", "https://api.zoom.us/v2")?,
             client,
             webhook_secret,
+            refresh_token_lifetime: Duration::from_secs(
+                24 * 3600
+                    * get("CONVENE_ZOOM_REFRESH_TOKEN_DAYS")
+                        .unwrap_or("90")
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|days| (1..=36_500).contains(days))
+                        .ok_or_else(|| {
+                            invalid("CONVENE_ZOOM_REFRESH_TOKEN_DAYS must be a whole number of days from 1 to 36500")
+                        })?,
+            ),
         };
 
         let master_keys = match secret("CONVENE_MASTER_KEYS") {
@@ -274,6 +314,34 @@ impl Config {
             .parse()
             .map_err(|_| invalid("CONVENE_RATE_LIMIT_PER_SECOND must be a whole number above 0"))?;
 
+        let email_from = get("CONVENE_EMAIL_FROM")
+            .map(|from| {
+                from.parse::<lettre::message::Mailbox>()
+                    .map(|_| from.to_owned())
+                    .map_err(|_| invalid("CONVENE_EMAIL_FROM must be an email address, optionally with a name: Convene <no-reply@hub.example.com>"))
+            })
+            .transpose()?;
+        let webhook_allow_private = match get("CONVENE_WEBHOOK_ALLOW_PRIVATE") {
+            None => sandbox,
+            Some("true") => true,
+            Some("false") => false,
+            Some(_) => {
+                return Err(invalid(
+                    "CONVENE_WEBHOOK_ALLOW_PRIVATE must be `true` or `false`",
+                ));
+            }
+        };
+
+        let mut tuning = Tuning::default();
+        if let Some(minutes) = get("CONVENE_CONNECT_SESSION_MINUTES") {
+            let minutes: u64 = minutes
+                .parse()
+                .ok()
+                .filter(|m| (1..=1440).contains(m))
+                .ok_or_else(|| invalid("CONVENE_CONNECT_SESSION_MINUTES must be a whole number of minutes from 1 to 1440"))?;
+            tuning.connect_session_ttl = Duration::from_secs(minutes * 60);
+        }
+
         Ok(Self {
             listen,
             public_url,
@@ -282,10 +350,12 @@ impl Config {
             admin_token: secret("CONVENE_ADMIN_TOKEN"),
             zoom,
             smtp_url: secret("CONVENE_SMTP_URL"),
+            email_from,
+            webhook_allow_private,
             data_dir,
             log_format,
             rate_limit_per_second,
-            tuning: Tuning::default(),
+            tuning,
             warnings,
         })
     }
@@ -443,6 +513,35 @@ mod tests {
     }
 
     #[test]
+    fn private_webhook_destinations_are_allowed_only_in_the_sandbox_by_default() {
+        assert!(config(&[]).unwrap().webhook_allow_private);
+        let real = [
+            ("CONVENE_ZOOM_CLIENT_ID", "id"),
+            ("CONVENE_ZOOM_CLIENT_SECRET", "shh"),
+            ("CONVENE_ZOOM_WEBHOOK_SECRET", "hook"),
+            (
+                "CONVENE_MASTER_KEYS",
+                "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            ),
+        ];
+        assert!(!config(&real).unwrap().webhook_allow_private);
+        let mut allowed = real.to_vec();
+        allowed.push(("CONVENE_WEBHOOK_ALLOW_PRIVATE", "true"));
+        assert!(config(&allowed).unwrap().webhook_allow_private);
+        let config = config(&[
+            ("CONVENE_WEBHOOK_ALLOW_PRIVATE", "false"),
+            ("CONVENE_EMAIL_FROM", "Calm Hub <hello@calm.example>"),
+        ])
+        .unwrap();
+        assert!(!config.webhook_allow_private);
+        assert_eq!(
+            config.email_from.as_deref(),
+            Some("Calm Hub <hello@calm.example>")
+        );
+        assert_eq!(config.tuning.webhook_retry_schedule.len(), 7);
+    }
+
+    #[test]
     fn bad_values_name_the_variable_to_fix() {
         for (name, value) in [
             ("CONVENE_LISTEN", "nowhere"),
@@ -450,6 +549,9 @@ mod tests {
             ("CONVENE_DATABASE_URL", "mysql://x"),
             ("CONVENE_LOG_FORMAT", "xml"),
             ("CONVENE_RATE_LIMIT_PER_SECOND", "0"),
+            ("CONVENE_ZOOM_REFRESH_TOKEN_DAYS", "0"),
+            ("CONVENE_WEBHOOK_ALLOW_PRIVATE", "yes"),
+            ("CONVENE_EMAIL_FROM", "not an address"),
         ] {
             let err = config(&[(name, value)]).err().unwrap();
             assert!(err.to_string().contains(name), "{name}: {err}");

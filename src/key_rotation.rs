@@ -74,5 +74,6 @@ fn purpose_of(field: SealedField) -> Purpose {
         SealedField::CredentialAccessToken => Purpose::ZoomAccessToken,
         SealedField::CredentialRefreshToken => Purpose::ZoomRefreshToken,
         SealedField::ConnectSessionPkceVerifier => Purpose::PkceVerifier,
+        SealedField::ConnectSessionToken => Purpose::ConnectSessionToken,
     }
 }

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
 use secrecy::ExposeSecret;
@@ -12,19 +13,30 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use crate::conferencing::{BrokerSettings, TokenBroker};
 use crate::config::{Config, MasterKeys};
 use crate::http::rate_limit::ApiRateLimits;
 use crate::http::state::{AppState, Shared};
+use crate::notify::Notifier;
+use crate::sandbox::{Emulator, EmulatorConfig};
 use crate::store::Store;
 use crate::tenancy::KeyUsage;
 use crate::vault::KeyRing;
+use crate::zoom::{self, ZoomApi, ZoomEndpoints, ZoomOAuth};
 use crate::{http, jobs};
+
+/// Where the in-process Zoom emulator is mounted in sandbox mode.
+pub const SANDBOX_ZOOM_PATH: &str = "/sandbox/zoom";
+/// The OAuth client id of the hub's app at the sandbox emulator.
+const SANDBOX_CLIENT_ID: &str = "convene-sandbox";
 
 /// A built hub, bound to its port, not yet serving.
 pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     state: AppState,
+    /// The built-in Zoom emulator, in sandbox mode.
+    emulator: Option<Emulator>,
 }
 
 impl Application {
@@ -40,10 +52,24 @@ impl Application {
             Some(url) => url.clone(),
             None => Url::parse(&format!("http://{address}"))?,
         };
+        let (endpoints, emulator) = zoom_endpoints(&config, &public_url)?;
+        let http_client = zoom::http_client()?;
+        let zoom_oauth = ZoomOAuth::new(&endpoints, http_client.clone())?;
+        let broker = TokenBroker::new(
+            store.clone(),
+            vault.clone(),
+            zoom_oauth.clone(),
+            broker_settings(&config),
+        );
+        let notifier = Notifier::from_config(store.clone(), vault.clone(), &config, &public_url)?;
         let state = AppState::new(Shared {
+            notifier: Arc::new(notifier),
             rate_limits: ApiRateLimits::new(config.rate_limit_per_second),
             metrics: http::metrics::recorder()?,
             key_usage: KeyUsage::default(),
+            zoom: ZoomApi::new(&endpoints.api_base, http_client),
+            zoom_oauth,
+            broker: Arc::new(broker),
             public_url,
             store,
             vault,
@@ -53,6 +79,7 @@ impl Application {
             listener,
             address,
             state,
+            emulator,
         })
     }
 
@@ -78,11 +105,18 @@ impl Application {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let Self {
-            listener, state, ..
+            listener,
+            state,
+            emulator,
+            ..
         } = self;
+        let mut router = http::router(state.clone());
+        if let Some(emulator) = emulator {
+            router = router.nest(SANDBOX_ZOOM_PATH, emulator.router());
+        }
         let stop_jobs = CancellationToken::new();
         let mut jobs = jobs::spawn_upkeep(&state, &stop_jobs);
-        let served = axum::serve(listener, http::router(state.clone()))
+        let served = axum::serve(listener, router)
             .with_graceful_shutdown(stop)
             .await
             .context("the HTTP server failed");
@@ -93,6 +127,63 @@ impl Application {
         }
         tracing::info!("stopped");
         served
+    }
+}
+
+/// Zoom as configured, or in sandbox mode the built-in emulator under
+/// [`SANDBOX_ZOOM_PATH`], with the hub's URLs pointed at it.
+fn zoom_endpoints(
+    config: &Config,
+    public_url: &Url,
+) -> anyhow::Result<(ZoomEndpoints, Option<Emulator>)> {
+    let redirect_uri = public_url.join("/connect/zoom/callback")?;
+    let Some(client) = &config.zoom.client else {
+        let base = Url::parse(&format!(
+            "{}{SANDBOX_ZOOM_PATH}",
+            public_url.as_str().trim_end_matches('/')
+        ))?;
+        let mut secret = [0u8; 24];
+        rand::fill(&mut secret);
+        let client_secret =
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, secret);
+        let mut emulator_config = EmulatorConfig::new(
+            base.clone(),
+            SANDBOX_CLIENT_ID,
+            &client_secret,
+            vec![redirect_uri.to_string()],
+            config.zoom.webhook_secret.expose_secret(),
+        );
+        emulator_config.webhook_url = Some(public_url.join("/webhooks/zoom")?.to_string());
+        let endpoints = ZoomEndpoints {
+            api_base: Url::parse(&format!("{base}/v2"))?,
+            oauth_base: base,
+            client_id: SANDBOX_CLIENT_ID.to_owned(),
+            client_secret: client_secret.into(),
+            redirect_uri,
+        };
+        return Ok((endpoints, Some(Emulator::new(emulator_config))));
+    };
+    let configured = |url: &Option<Url>, name: &str| {
+        url.clone()
+            .with_context(|| format!("{name} is required with a real Zoom app"))
+    };
+    Ok((
+        ZoomEndpoints {
+            oauth_base: configured(&config.zoom.oauth_url, "CONVENE_ZOOM_OAUTH_URL")?,
+            api_base: configured(&config.zoom.api_url, "CONVENE_ZOOM_API_URL")?,
+            client_id: client.client_id.clone(),
+            client_secret: client.client_secret.clone(),
+            redirect_uri,
+        },
+        None,
+    ))
+}
+
+fn broker_settings(config: &Config) -> BrokerSettings {
+    BrokerSettings {
+        // Refresh idle credentials at a third of the refresh token's lifetime.
+        idle_refresh_after: config.zoom.refresh_token_lifetime / 3,
+        ..BrokerSettings::default()
     }
 }
 

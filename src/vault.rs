@@ -99,6 +99,8 @@ pub enum Purpose {
     WebhookSecret,
     /// A PKCE code verifier held during an OAuth authorization.
     PkceVerifier,
+    /// The token in a connect session's URL.
+    ConnectSessionToken,
 }
 
 impl Purpose {
@@ -111,6 +113,7 @@ impl Purpose {
             Purpose::ZoomRefreshToken => "zoom_refresh_token",
             Purpose::WebhookSecret => "webhook_secret",
             Purpose::PkceVerifier => "pkce_verifier",
+            Purpose::ConnectSessionToken => "connect_session_token",
         }
     }
 }
@@ -1123,5 +1126,9 @@ mod tests {
         assert_eq!(Purpose::WebhookSecret.as_str(), "webhook_secret");
         assert_eq!(Purpose::PkceVerifier.as_str(), "pkce_verifier");
         assert_eq!(Purpose::PkceVerifier.to_string(), "pkce_verifier");
+        assert_eq!(
+            Purpose::ConnectSessionToken.as_str(),
+            "connect_session_token"
+        );
     }
 }

@@ -196,6 +196,7 @@ async fn create_credentials(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .col(text_null(Credentials::RefreshLeaseHolder))
                 .col(integer(Credentials::RefreshFailures).default(0))
                 .col(big_integer_null(Credentials::NextRefreshAttemptAt))
+                .col(big_integer_null(Credentials::RefreshFailingSince))
                 .col(big_integer(Credentials::LastRefreshedAt))
                 .col(big_integer_null(Credentials::LastUsedAt))
                 .col(big_integer(Credentials::CreatedAt))
@@ -305,6 +306,7 @@ async fn create_connect_sessions(manager: &SchemaManager<'_>) -> Result<(), DbEr
                 .col(text(ConnectSessions::RedirectUri))
                 .col(text_null(ConnectSessions::AppState))
                 .col(text(ConnectSessions::TokenHash))
+                .col(blob(ConnectSessions::TokenSealed))
                 .col(text_null(ConnectSessions::OauthStateHash))
                 .col(blob_null(ConnectSessions::PkceVerifier))
                 .col(text_null(ConnectSessions::IdempotencyKey))
@@ -618,6 +620,7 @@ enum Credentials {
     RefreshLeaseHolder,
     RefreshFailures,
     NextRefreshAttemptAt,
+    RefreshFailingSince,
     LastRefreshedAt,
     LastUsedAt,
     CreatedAt,
@@ -647,6 +650,7 @@ enum ConnectSessions {
     RedirectUri,
     AppState,
     TokenHash,
+    TokenSealed,
     OauthStateHash,
     PkceVerifier,
     IdempotencyKey,

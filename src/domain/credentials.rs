@@ -52,7 +52,7 @@ pub struct KeyHash(String);
 impl KeyHash {
     /// Hashes a key as presented by a caller (whatever its shape).
     pub fn of(presented: &str) -> Self {
-        Self(hex(&Sha256::digest(presented.as_bytes())))
+        Self(UrlToken::hash_of(presented))
     }
 
     /// Whether a presented bearer token has the shape of one of our keys.
@@ -66,6 +66,39 @@ impl KeyHash {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// A random single-use token carried in a URL or cookie (connect links, OAuth
+/// state); only its hash is stored and looked up.
+pub struct UrlToken(SecretString);
+
+impl UrlToken {
+    /// 32 random bytes, URL-safe base64.
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::fill(&mut bytes);
+        Self(SecretString::from(URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// The stored form of this token.
+    pub fn hash(&self) -> String {
+        Self::hash_of(self.expose())
+    }
+
+    /// The stored form of a token as presented (whatever its shape).
+    pub fn hash_of(presented: &str) -> String {
+        hex(&Sha256::digest(presented.as_bytes()))
+    }
+}
+
+impl From<SecretString> for UrlToken {
+    fn from(token: SecretString) -> Self {
+        Self(token)
     }
 }
 

@@ -3,14 +3,18 @@
 
 pub mod application;
 pub mod credentials;
+pub mod email;
 pub mod end_user;
 pub mod id;
+pub mod link;
 pub mod timestamp;
 
 pub use application::{ApplicationName, RateLimit, RedirectUri, WebhookUrl};
-pub use credentials::{ApiKey, KeyHash, WebhookSigningSecret};
+pub use credentials::{ApiKey, KeyHash, UrlToken, WebhookSigningSecret};
+pub use email::EmailAddress;
 pub use end_user::EndUserId;
 pub use id::new_id;
+pub use link::{Link, LinkedAccount, RemovalReason};
 pub use timestamp::Timestamp;
 
 /// A field that failed to parse, with a message for the caller.

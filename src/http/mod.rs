@@ -5,6 +5,7 @@ pub mod admin_api;
 pub mod api;
 pub mod auth;
 pub mod health;
+pub mod hosted;
 pub mod json;
 pub mod metrics;
 pub mod problem;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .nest("/v1", api::router())
         .nest("/admin/api", admin_api::router())
+        .merge(hosted::router())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

@@ -7,10 +7,13 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use url::Url;
 
 use super::rate_limit::ApiRateLimits;
+use crate::conferencing::TokenBroker;
 use crate::config::Config;
+use crate::notify::Notifier;
 use crate::store::Store;
 use crate::tenancy::KeyUsage;
 use crate::vault::KeyRing;
+use crate::zoom::{ZoomApi, ZoomOAuth};
 
 /// Shared state of one hub instance; cheap to clone.
 #[derive(Clone)]
@@ -26,6 +29,14 @@ pub struct Shared {
     pub key_usage: KeyUsage,
     pub rate_limits: ApiRateLimits,
     pub metrics: PrometheusHandle,
+    /// Zoom's OAuth endpoints for the hub's app.
+    pub zoom_oauth: ZoomOAuth,
+    /// Zoom's REST API.
+    pub zoom: ZoomApi,
+    /// Valid access tokens for credentials, refreshed single-flight.
+    pub broker: Arc<TokenBroker>,
+    /// Works the webhook and email outboxes.
+    pub notifier: Arc<Notifier>,
 }
 
 impl AppState {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::conferencing::UpkeepReport;
 use crate::http::state::AppState;
 
 /// Starts the periodic upkeep tasks; they stop when `stop` is cancelled.
@@ -26,8 +27,40 @@ pub fn spawn_upkeep(state: &AppState, stop: &CancellationToken) -> JoinSet<()> {
         let state = sweep_state.clone();
         async move { state.rate_limits.sweep() }
     }));
+    let keeper_state = state.clone();
+    tasks.spawn(every(
+        tuning.token_keeper_interval,
+        stop.clone(),
+        move || {
+            let state = keeper_state.clone();
+            async move {
+                match state.broker.keep_up(TOKEN_KEEPER_BATCH).await {
+                    Ok(report) if report != UpkeepReport::default() => {
+                        tracing::info!(?report, "token upkeep");
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(error = ?error, "token upkeep failed; will retry"),
+                }
+            }
+        },
+    ));
+    let outbox_state = state.clone();
+    tasks.spawn(every(tuning.outbox_poll, stop.clone(), move || {
+        let state = outbox_state.clone();
+        async move {
+            if let Err(error) = state.notifier.deliver_due().await {
+                tracing::warn!(error = ?error, "webhook delivery pass failed; will retry");
+            }
+            if let Err(error) = state.notifier.send_due_emails().await {
+                tracing::warn!(error = ?error, "email pass failed; will retry");
+            }
+        }
+    }));
     tasks
 }
+
+/// Credentials the token keeper handles per pass.
+const TOKEN_KEEPER_BATCH: u64 = 100;
 
 /// Runs `work` every `period` until `stop` is cancelled.
 async fn every<F, Fut>(period: Duration, stop: CancellationToken, mut work: F)

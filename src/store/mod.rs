@@ -2,6 +2,11 @@
 //! outside this module names a table or writes SQL.
 
 pub mod applications;
+pub mod connect_sessions;
+pub mod credentials;
+pub mod deliveries;
+pub mod emails;
+pub mod end_users;
 pub mod entity;
 pub mod links;
 pub mod sealed;

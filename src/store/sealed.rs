@@ -12,15 +12,17 @@ pub enum SealedField {
     CredentialAccessToken,
     CredentialRefreshToken,
     ConnectSessionPkceVerifier,
+    ConnectSessionToken,
 }
 
 impl SealedField {
     /// Every sealed column in the schema.
-    pub const ALL: [SealedField; 4] = [
+    pub const ALL: [SealedField; 5] = [
         SealedField::ApplicationWebhookSecret,
         SealedField::CredentialAccessToken,
         SealedField::CredentialRefreshToken,
         SealedField::ConnectSessionPkceVerifier,
+        SealedField::ConnectSessionToken,
     ];
 
     fn table_and_column(self) -> (&'static str, &'static str) {
@@ -29,6 +31,7 @@ impl SealedField {
             SealedField::CredentialAccessToken => ("credentials", "access_token"),
             SealedField::CredentialRefreshToken => ("credentials", "refresh_token"),
             SealedField::ConnectSessionPkceVerifier => ("connect_sessions", "pkce_verifier"),
+            SealedField::ConnectSessionToken => ("connect_sessions", "token_sealed"),
         }
     }
 }

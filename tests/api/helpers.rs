@@ -1,6 +1,6 @@
 //! `spawn_app()`: the hub on port 0 over its own fresh database.
 
-use std::sync::Once;
+use std::sync::{Mutex, Once};
 use std::time::Duration;
 
 use convene::config::Config;
@@ -86,6 +86,7 @@ async fn spawn_on(
         .expect("test configuration is valid");
     config.tuning.key_usage_flush = Duration::from_millis(50);
     config.tuning.max_db_connections = 4;
+    config.tuning.outbox_poll = Duration::from_millis(100);
     customize(&mut config);
     let application = Application::build(config).await.expect("hub builds");
     let address = format!("http://127.0.0.1:{}", application.port());
@@ -144,14 +145,41 @@ async fn fresh_database() -> (TestDatabase, String) {
     }
 }
 
+/// Every log line the hubs in this test process wrote (all levels down to debug).
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+/// The log lines written so far by every hub in this process.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
+}
+
+/// Writes log lines into [`LOGS`], and to stderr when CONVENE_TEST_LOG is set.
+struct CapturedLogs;
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(bytes);
+        if std::env::var_os("CONVENE_TEST_LOG").is_some() {
+            std::io::stderr().write_all(bytes)?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn init_logging() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let filter = tracing_subscriber::EnvFilter::new(
+            "debug,sqlx=warn,sea_orm=warn,hyper=warn,reqwest=warn,h2=warn,rustls=warn",
+        );
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
-            .with_test_writer()
+            .with_ansi(false)
+            .with_writer(|| CapturedLogs)
             .try_init();
     });
 }
@@ -237,4 +265,30 @@ pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str
         assert!(body[field].is_string(), "{field} missing in {body}");
     }
     body
+}
+
+impl TestApp {
+    /// Registers an application with a webhook URL through the admin API.
+    pub async fn create_tenant_with_webhook(&self, name: &str, webhook_url: &str) -> TestTenant {
+        let response = self
+            .client
+            .post(self.url("/admin/api/applications"))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&json!({
+                "name": name,
+                "redirect_uris": ["https://app.example.com/callback"],
+                "webhook_url": webhook_url,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["webhook_url"], webhook_url);
+        TestTenant {
+            id: body["id"].as_str().unwrap().to_owned(),
+            api_key: body["api_key"].as_str().unwrap().to_owned(),
+            webhook_secret: body["webhook_secret"].as_str().unwrap().to_owned(),
+        }
+    }
 }

@@ -3,11 +3,19 @@
 
 mod admin_api;
 mod authentication;
+mod browser;
 mod cli;
+mod connect;
 mod database;
+mod emulator;
 mod health;
 mod helpers;
 mod key_rotation;
+mod notifications;
 mod problems;
 mod sandbox_key;
+mod secrets;
 mod tenancy;
+mod token_broker;
+mod zoom_client;
+mod zoom_fixture;

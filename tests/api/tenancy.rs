@@ -56,6 +56,7 @@ async fn seed_link(app: &TestApp, application_id: &str, external_id: &str, email
         refresh_lease_holder: None,
         refresh_failures: 0,
         next_refresh_attempt_at: None,
+        refresh_failing_since: None,
         last_refreshed_at: now,
         last_used_at: None,
         created_at: now,

@@ -4,49 +4,15 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
 
-use crate::domain::{EndUserId, Timestamp};
+use crate::domain::{EndUserId, Link};
 use crate::http::auth::ApiCaller;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
-use crate::store::links::LinkSummary;
-
-/// A link as the contract shows it.
-#[derive(Serialize)]
-pub struct LinkView {
-    id: String,
-    end_user_id: String,
-    provider: String,
-    status: String,
-    account: AccountView,
-    connected_at: Timestamp,
-}
-
-#[derive(Serialize)]
-struct AccountView {
-    email: String,
-    display_name: String,
-}
-
-impl From<LinkSummary> for LinkView {
-    fn from(link: LinkSummary) -> Self {
-        Self {
-            id: link.id,
-            end_user_id: link.end_user_id,
-            provider: link.provider,
-            status: link.status,
-            account: AccountView {
-                email: link.account_email,
-                display_name: link.account_display_name,
-            },
-            connected_at: link.connected_at,
-        }
-    }
-}
 
 #[derive(Serialize)]
 pub struct EndUserView {
     end_user_id: String,
-    links: Vec<LinkView>,
+    links: Vec<Link>,
 }
 
 pub async fn show(
@@ -62,6 +28,6 @@ pub async fn show(
         .await?;
     Ok(Json(EndUserView {
         end_user_id: end_user_id.as_str().to_owned(),
-        links: links.into_iter().map(LinkView::from).collect(),
+        links,
     }))
 }

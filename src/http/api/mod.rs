@@ -1,12 +1,18 @@
 //! `/v1`: the client API, authenticated by application API keys.
 
+mod connect_sessions;
 mod end_users;
+mod links;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 
 use super::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/end_users/{end_user_id}", get(end_users::show))
+    Router::new()
+        .route("/connect_sessions", post(connect_sessions::create))
+        .route("/connect_sessions/{id}", get(connect_sessions::show))
+        .route("/end_users/{end_user_id}", get(end_users::show))
+        .route("/links/{link_id}", delete(links::remove))
 }

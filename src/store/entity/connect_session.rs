@@ -25,6 +25,9 @@ pub struct Model {
     /// Hash of the OAuth `state` sent to the provider, set when the flow reaches the provider; unique.
     #[sea_orm(column_type = "Text", nullable)]
     pub oauth_state_hash: Option<String>,
+    /// The session's URL token, sealed, so an idempotent retry can return the same URL.
+    #[sea_orm(column_type = "Blob")]
+    pub token_sealed: Vec<u8>,
     /// PKCE code verifier, sealed by the vault.
     #[sea_orm(column_type = "Blob", nullable)]
     pub pkce_verifier: Option<Vec<u8>>,

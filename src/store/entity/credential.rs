@@ -48,6 +48,8 @@ pub struct Model {
     pub refresh_failures: i32,
     /// Earliest instant of the next refresh attempt after a failure (backoff).
     pub next_refresh_attempt_at: Option<Timestamp>,
+    /// When refreshing started failing (transiently); cleared by the next success.
+    pub refresh_failing_since: Option<Timestamp>,
     pub last_refreshed_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
     pub created_at: Timestamp,

@@ -1,0 +1,197 @@
+//! Connecting Zoom accounts to applications' end users, and removing links:
+//! the code exchange, who the user is, storing the sealed tokens, telling the
+//! application and the end user, and revoking what nobody uses any more.
+
+use secrecy::SecretString;
+use url::Url;
+
+use super::ConferencingError;
+use crate::domain::{Link, RemovalReason, Timestamp, new_id};
+use crate::notify::{self, AppEvent};
+use crate::store::Store;
+use crate::store::applications::Application;
+use crate::store::credentials::{Credential, SealedTokens};
+use crate::store::links::{AuthorizedAccount, ConnectError, Outbox};
+use crate::vault::{KeyRing, Purpose, SealContext};
+use crate::zoom::{TokenGrant, ZoomApi, ZoomOAuth};
+
+/// The provider name stored with credentials.
+pub const ZOOM: &str = "zoom";
+
+/// What connecting and removing need.
+pub struct Connections<'a> {
+    pub store: &'a Store,
+    pub vault: &'a KeyRing,
+    pub oauth: &'a ZoomOAuth,
+    pub api: &'a ZoomApi,
+    /// Where end users manage their connections (named in emails).
+    pub account_page: Url,
+}
+
+impl Connections<'_> {
+    /// Finishes an authorization for `application`'s end user (`end_user_id`
+    /// is the stored end user's row id): exchanges the code, asks Zoom who
+    /// the user is, and stores everything at once.
+    #[tracing::instrument(skip_all, fields(application_id = %application.id))]
+    pub async fn connect(
+        &self,
+        application: &Application,
+        end_user_id: &str,
+        code: &str,
+        pkce_verifier: &SecretString,
+    ) -> Result<Link, ConferencingError> {
+        let grant = self.oauth.exchange_code(code, pkce_verifier).await?;
+        let user = match self.api.me(&grant.access_token).await {
+            Ok(user) => user,
+            Err(error) => {
+                // Nothing will use this authorization: take it back at Zoom.
+                if let Err(revoke) = self.oauth.revoke(&grant.access_token).await {
+                    tracing::warn!(error = %revoke, "could not revoke an unused authorization");
+                }
+                return Err(error.into());
+            }
+        };
+        let mut credential_id = self
+            .store
+            .find_credential_by_provider_user(ZOOM, &user.id)
+            .await?
+            .map_or_else(|| new_id("cred"), |existing| existing.id);
+        let now = Timestamp::now();
+        // Sealed for one credential id; if another connect created the
+        // credential meanwhile, seal again for its id (once is enough).
+        for _ in 0..2 {
+            let account = AuthorizedAccount {
+                credential_id: credential_id.clone(),
+                provider: ZOOM.to_owned(),
+                provider_user_id: user.id.clone(),
+                provider_account_id: user.account_id.clone(),
+                email: user.email.clone(),
+                display_name: user.name(),
+                tokens: self.seal_grant(&credential_id, &grant, now),
+            };
+            let outbox = |link: &Link| self.connected_outbox(application, link, &user.email, now);
+            match self
+                .store
+                .connect_account(&application.id, end_user_id, account, now, outbox)
+                .await
+            {
+                Ok(connected) => {
+                    if let Some(orphan) = connected.orphaned {
+                        self.revoke(&orphan).await;
+                    }
+                    tracing::info!(link_id = %connected.link.id, "Zoom account connected");
+                    return Ok(connected.link);
+                }
+                Err(ConnectError::CredentialIdChanged(id)) => credential_id = id,
+                Err(ConnectError::Database(error)) => return Err(error.into()),
+            }
+        }
+        Err(anyhow::anyhow!("the credential of Zoom user kept changing while connecting").into())
+    }
+
+    /// Removes one of the application's links, telling the application why;
+    /// a credential left with no link is revoked at Zoom and deleted. `None`
+    /// when the application has no such link.
+    #[tracing::instrument(skip_all, fields(application_id = %application.id, link_id))]
+    pub async fn remove_link(
+        &self,
+        application: &Application,
+        link_id: &str,
+        reason: RemovalReason,
+    ) -> Result<Option<Link>, ConferencingError> {
+        let now = Timestamp::now();
+        let outbox = |link: &Link| Outbox {
+            deliveries: notify::delivery_for(
+                application,
+                &AppEvent::LinkRemoved(link.clone(), reason),
+                now,
+            )
+            .into_iter()
+            .collect(),
+            emails: Vec::new(),
+        };
+        let Some(removed) = self
+            .store
+            .remove_link(&application.id, link_id, outbox)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if let Some(orphan) = removed.orphaned {
+            self.revoke(&orphan).await;
+        }
+        tracing::info!(?reason, "link removed");
+        Ok(Some(removed.link))
+    }
+
+    fn connected_outbox(
+        &self,
+        application: &Application,
+        link: &Link,
+        email: &str,
+        now: Timestamp,
+    ) -> Outbox {
+        let body = format!(
+            "Hello {name},\n\n{app} is now connected to your Zoom account {email}.\n\n\
+             It can create, change and delete Zoom meetings in your account, and read your Zoom name and email. \
+             It never sees your Zoom password or tokens.\n\n\
+             To remove its access, visit {account} or remove the app in Zoom's App Marketplace (Manage → Added apps).\n",
+            name = link.account.display_name,
+            app = application.name,
+            account = self.account_page,
+        );
+        Outbox {
+            deliveries: notify::delivery_for(
+                application,
+                &AppEvent::LinkConnected(link.clone()),
+                now,
+            )
+            .into_iter()
+            .collect(),
+            emails: vec![notify::email(
+                email,
+                &format!("{} is connected to your Zoom account", application.name),
+                &body,
+                now,
+            )],
+        }
+    }
+
+    fn seal_grant(&self, credential_id: &str, grant: &TokenGrant, now: Timestamp) -> SealedTokens {
+        let seal = |purpose, token: &SecretString| {
+            self.vault.seal_str(
+                secrecy::ExposeSecret::expose_secret(token),
+                &SealContext {
+                    purpose,
+                    row_id: credential_id,
+                },
+            )
+        };
+        let expires_in = i64::try_from(grant.expires_in.as_millis()).unwrap_or(i64::MAX);
+        SealedTokens {
+            access_token: seal(Purpose::ZoomAccessToken, &grant.access_token),
+            refresh_token: seal(Purpose::ZoomRefreshToken, &grant.refresh_token),
+            access_token_expires_at: Timestamp(now.0.saturating_add(expires_in)),
+            scopes: grant.scope.clone(),
+        }
+    }
+
+    /// Takes back a deleted credential's authorization at Zoom. Best effort:
+    /// the tokens are already gone from the hub either way.
+    async fn revoke(&self, credential: &Credential) {
+        let context = SealContext {
+            purpose: Purpose::ZoomAccessToken,
+            row_id: &credential.id,
+        };
+        let outcome = match self.vault.open_str(&credential.access_token, &context) {
+            Ok(token) => self.oauth.revoke(&token).await.map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        match outcome {
+            Ok(()) => tracing::info!(credential_id = %credential.id, "Zoom authorization revoked"),
+            Err(error) => {
+                tracing::warn!(credential_id = %credential.id, %error, "could not revoke at Zoom; the tokens are deleted anyway")
+            }
+        }
+    }
+}

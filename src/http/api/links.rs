@@ -1,0 +1,33 @@
+//! `DELETE /v1/links/{link_id}`: the application drops one of its links.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use crate::conferencing::Connections;
+use crate::domain::RemovalReason;
+use crate::http::auth::ApiCaller;
+use crate::http::hosted::account_page;
+use crate::http::problem::ApiError;
+use crate::http::state::AppState;
+
+pub async fn remove(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(link_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let connections = Connections {
+        store: &state.store,
+        vault: &state.vault,
+        oauth: &state.zoom_oauth,
+        api: &state.zoom,
+        account_page: account_page(&state),
+    };
+    match connections
+        .remove_link(&caller.0.application, &link_id, RemovalReason::App)
+        .await
+        .map_err(anyhow::Error::from)?
+    {
+        Some(_) => Ok(StatusCode::NO_CONTENT),
+        None => Err(ApiError::NotFound("No such link.".to_owned())),
+    }
+}
