@@ -1,9 +1,7 @@
 //! Queries over applications (tenants) and their API keys.
 
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::Store;
 use super::entity::{api_key, application};
@@ -29,7 +27,7 @@ impl Store {
         application: Application,
         first_key: NewApiKey,
     ) -> anyhow::Result<()> {
-        let txn = self.connection().begin().await?;
+        let txn = self.begin_write().await?;
         let created_at = application.created_at;
         let application_id = application.id.clone();
         application::ActiveModel::from(application)

@@ -1,9 +1,7 @@
 //! Queries over connect sessions: the single-use tickets end users connect Zoom with.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
 
 use super::Store;
 use super::end_users::{EndUserDetails, upsert_end_user};
@@ -27,7 +25,7 @@ impl Store {
         &self,
         new: NewConnectSession,
     ) -> anyhow::Result<ConnectSession> {
-        let txn = self.connection().begin().await?;
+        let txn = self.begin_write().await?;
         if let Some(key) = &new.session.idempotency_key
             && let Some(existing) = connect_session::Entity::find()
                 .filter(

@@ -5,7 +5,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 
 use super::Store;
@@ -187,7 +187,7 @@ impl Store {
         seen_version: i64,
         now: Timestamp,
     ) -> anyhow::Result<Vec<String>> {
-        let txn = self.connection().begin().await?;
+        let txn = self.begin_write().await?;
         let marked = credential::Entity::update_many()
             .col_expr(
                 credential::Column::Status,

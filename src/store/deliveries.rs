@@ -5,7 +5,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 
 use super::Store;
@@ -107,7 +107,7 @@ impl Store {
     /// Inserts outbox rows in a transaction of their own.
     #[tracing::instrument(skip_all, fields(count = rows.len()))]
     pub async fn enqueue_deliveries(&self, rows: Vec<NewDelivery>) -> anyhow::Result<()> {
-        let txn = self.connection().begin().await?;
+        let txn = self.begin_write().await?;
         insert_deliveries(&txn, rows).await?;
         txn.commit().await?;
         Ok(())
@@ -173,7 +173,7 @@ impl Store {
         attempt: AttemptRecord,
         next: NextStep,
     ) -> anyhow::Result<bool> {
-        let txn = self.connection().begin().await?;
+        let txn = self.begin_write().await?;
         let (status, next_attempt_at, delivered_at) = match next {
             NextStep::Delivered => (status::DELIVERED, None, Some(attempt.attempted_at.0)),
             NextStep::RetryAt(at) => (status::PENDING, Some(at.0), None),

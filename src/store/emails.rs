@@ -5,7 +5,6 @@
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 
 use super::Store;
@@ -88,7 +87,7 @@ impl Store {
     /// Inserts outbox emails in a transaction of their own.
     #[tracing::instrument(skip_all, fields(count = rows.len()))]
     pub async fn enqueue_emails(&self, rows: Vec<NewEmail>) -> anyhow::Result<()> {
-        let txn = self.connection().begin().await?;
+        let txn = self.begin_write().await?;
         insert_emails(&txn, rows).await?;
         txn.commit().await?;
         Ok(())

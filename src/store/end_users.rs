@@ -1,5 +1,6 @@
 //! Queries over end users: each application's own users, named by the application's ids.
 
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
@@ -44,17 +45,34 @@ pub async fn upsert_end_user<C: ConnectionTrait>(
             changed.updated_at = Set(now);
             Ok(changed.update(db).await?)
         }
-        None => Ok(EndUser {
-            id: new_id("eu"),
-            application_id: application_id.to_owned(),
-            external_id: details.external_id,
-            email: details.email,
-            name: details.name,
-            created_at: now,
-            updated_at: now,
+        None => {
+            let row = EndUser {
+                id: new_id("eu"),
+                application_id: application_id.to_owned(),
+                external_id: details.external_id.clone(),
+                email: details.email,
+                name: details.name,
+                created_at: now,
+                updated_at: now,
+            };
+            // Two first sessions for one end user may race: the loser reads the winner's row.
+            end_user::Entity::insert(row.into_active_model())
+                .on_conflict(
+                    OnConflict::columns([
+                        end_user::Column::ApplicationId,
+                        end_user::Column::ExternalId,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+            end_user::Entity::find()
+                .filter(end_user::Column::ApplicationId.eq(application_id))
+                .filter(end_user::Column::ExternalId.eq(details.external_id.as_str()))
+                .one(db)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("end user vanished right after its insert"))
         }
-        .into_active_model()
-        .insert(db)
-        .await?),
     }
 }

@@ -3,7 +3,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use super::Store;
@@ -104,11 +104,7 @@ impl Store {
         now: Timestamp,
         outbox: impl FnOnce(&Link) -> Outbox,
     ) -> Result<Connected, ConnectError> {
-        let txn = self
-            .connection()
-            .begin()
-            .await
-            .map_err(anyhow::Error::from)?;
+        let txn = self.begin_write().await.map_err(anyhow::Error::from)?;
         let credential_id = upsert_credential(&txn, account, now).await?;
         restore_links(&txn, &credential_id, now).await?;
         let existing = link::Entity::find()
@@ -171,7 +167,7 @@ impl Store {
         link_id: &str,
         outbox: impl FnOnce(&Link) -> Outbox,
     ) -> anyhow::Result<Option<Removed>> {
-        let txn = self.connection().begin().await?;
+        let txn = self.begin_write().await?;
         let Some(row) = link::Entity::find_by_id(link_id.to_owned())
             .filter(link::Column::ApplicationId.eq(application_id))
             .one(&txn)

@@ -16,7 +16,10 @@ use std::time::Duration;
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use secrecy::{ExposeSecret, SecretString};
 
 /// How long a SQLite writer waits for another before giving up.
@@ -68,6 +71,20 @@ impl Store {
             .await
             .context("database did not answer")?;
         Ok(())
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock
+    /// at once (`BEGIN IMMEDIATE`): a deferred transaction that reads first
+    /// cannot upgrade once another writer has committed (SQLITE_BUSY_SNAPSHOT,
+    /// which no busy timeout waits out). PostgreSQL ignores the mode.
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.db
+            .begin_with_options(TransactionOptions {
+                isolation_level: None,
+                access_mode: None,
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            })
+            .await
     }
 
     /// The underlying connection, for the query modules.

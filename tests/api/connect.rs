@@ -680,3 +680,36 @@ async fn the_app_is_told_link_connected_and_link_removed_and_the_user_is_emailed
         "says how to remove it"
     );
 }
+
+#[tokio::test]
+async fn concurrent_first_sessions_for_one_end_user_all_succeed() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Calm").await;
+    let body = json!({"end_user_id": "new-user", "redirect_uri": REDIRECT});
+    let requests = (0..10).map(|_| app.connect_session(&tenant, body.clone()));
+    for response in futures_util::future::join_all(requests).await {
+        assert_eq!(response.status(), 201);
+    }
+}
+
+#[tokio::test]
+async fn many_end_users_connecting_at_once_all_connect_while_the_outbox_runs() {
+    let app = spawn_app_with(|config| config.tuning.outbox_poll = Duration::from_millis(5)).await;
+    let hooks = crate::notifications::Receiver::start(&[], 200).await;
+    let tenant = app.create_tenant_with_webhook("Calm", &hooks.url()).await;
+    let flows = (0..8).map(|i| {
+        let app = &app;
+        let tenant = &tenant;
+        async move {
+            app.connect_as(tenant, &format!("t-{i}"), &format!("user{i}@example.org"))
+                .await
+        }
+    });
+    for back in futures_util::future::join_all(flows).await {
+        assert_eq!(
+            back.get("status").map(String::as_str),
+            Some("connected"),
+            "{back:?}"
+        );
+    }
+}
