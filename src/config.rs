@@ -143,6 +143,13 @@ pub struct Tuning {
     pub token_keeper_interval: Duration,
     /// How long a connect session's URL can be used.
     pub connect_session_ttl: Duration,
+    /// How long an API request waits for Zoom before answering with
+    /// conferencing `pending` (the work goes on in the background).
+    pub zoom_request_budget: Duration,
+    /// First wait before retrying a meeting change Zoom could not take; doubles up to an hour.
+    pub meeting_retry_base: Duration,
+    /// Attempts at a meeting change before its conferencing is `failed`.
+    pub meeting_retry_attempts: i32,
     /// Waits between webhook attempts after each failure; once used up, a delivery fails.
     pub webhook_retry_schedule: Vec<Duration>,
     /// How often the webhook and email outboxes are worked.
@@ -158,6 +165,10 @@ impl Default for Tuning {
             max_db_connections: 16,
             token_keeper_interval: Duration::from_secs(60),
             connect_session_ttl: Duration::from_secs(30 * 60),
+            zoom_request_budget: Duration::from_secs(3),
+            meeting_retry_base: Duration::from_secs(5),
+            // 5 s doubling to an hour: about a day of trying.
+            meeting_retry_attempts: 32,
             // Standard Webhooks / Svix: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — eight
             // attempts over about 27.5 hours.
             webhook_retry_schedule: [5, 300, 1800, 7200, 18_000, 36_000, 36_000]

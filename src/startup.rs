@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::conferencing::{BrokerSettings, TokenBroker};
+use crate::conferencing::{BrokerSettings, SyncSettings, TokenBroker};
 use crate::config::{Config, MasterKeys};
 use crate::http::rate_limit::ApiRateLimits;
 use crate::http::state::{AppState, Shared};
@@ -64,6 +64,11 @@ impl Application {
         let notifier = Notifier::from_config(store.clone(), vault.clone(), &config, &public_url)?;
         let state = AppState::new(Shared {
             notifier: Arc::new(notifier),
+            sync: SyncSettings {
+                backoff_base: config.tuning.meeting_retry_base,
+                max_attempts: config.tuning.meeting_retry_attempts,
+                ..SyncSettings::default()
+            },
             rate_limits: ApiRateLimits::new(config.rate_limit_per_second),
             metrics: http::metrics::recorder()?,
             key_usage: KeyUsage::default(),

@@ -402,6 +402,9 @@ async fn create_events(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .col(integer(Events::SyncAttempts).default(0))
                 .col(big_integer_null(Events::NextSyncAt))
                 .col(big_integer_null(Events::SyncLeaseUntil))
+                .col(big_integer_null(Events::MeetingCreateStartedAt))
+                .col(big_integer_null(Events::SyncedVersion))
+                .col(big_integer_null(Events::DeletedAt))
                 .col(big_integer(Events::Version).default(0))
                 .col(big_integer(Events::CreatedAt))
                 .col(big_integer(Events::UpdatedAt))
@@ -684,6 +687,9 @@ enum Events {
     SyncAttempts,
     NextSyncAt,
     SyncLeaseUntil,
+    MeetingCreateStartedAt,
+    SyncedVersion,
+    DeletedAt,
     Version,
     CreatedAt,
     UpdatedAt,

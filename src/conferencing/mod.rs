@@ -1,11 +1,15 @@
 //! Conferencing on behalf of end users: connecting Zoom accounts, the token
-//! broker that keeps every connection usable, and (later) meeting sync.
+//! broker that keeps every connection usable, and keeping events' meetings in step.
 
 mod broker;
 mod connections;
+mod mapping;
+mod meetings;
 
 pub use broker::{BrokerSettings, TokenBroker, UpkeepReport};
 pub use connections::{Connections, ZOOM};
+pub use mapping::meeting_request;
+pub use meetings::{Meetings, SyncSettings, event_view};
 
 /// Why a conferencing action could not be done.
 #[derive(Debug, thiserror::Error)]

@@ -5,6 +5,7 @@ pub mod application;
 pub mod credentials;
 pub mod email;
 pub mod end_user;
+pub mod event;
 pub mod id;
 pub mod link;
 pub mod timestamp;

@@ -27,6 +27,9 @@ pub enum ApiError {
     /// No such resource for this caller.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The request conflicts with the state of things (`not_connected`, `needs_reauth`, …).
+    #[error("{code}: {detail}")]
+    Conflict { code: &'static str, detail: String },
     /// Fields that failed to parse.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -69,6 +72,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -81,7 +85,9 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             ApiError::InvalidRequest(detail) | ApiError::NotFound(detail) => detail.clone(),
-            ApiError::Framework { detail, .. } => detail.clone(),
+            ApiError::Framework { detail, .. } | ApiError::Conflict { detail, .. } => {
+                detail.clone()
+            }
             ApiError::Unauthorized(detail) | ApiError::Forbidden(detail) => (*detail).to_owned(),
             ApiError::Unavailable(detail) => (*detail).to_owned(),
             ApiError::Validation(errors) => match errors.as_slice() {
@@ -111,6 +117,7 @@ fn code_and_title(status: StatusCode) -> (&'static str, &'static str) {
         404 => ("not_found", "Not found"),
         405 => ("method_not_allowed", "Method not allowed"),
         408 => ("request_timeout", "Request timeout"),
+        409 => ("conflict", "Conflict"),
         413 => ("payload_too_large", "Payload too large"),
         415 => ("invalid_request", "Unsupported media type"),
         422 => ("validation_failed", "Validation failed"),
@@ -139,7 +146,16 @@ pub fn problem_response(
     detail: String,
     errors: Option<&[FieldError]>,
 ) -> Response {
-    let (code, title) = code_and_title(status);
+    problem_with_code(status, code_and_title(status).0, detail, errors)
+}
+
+fn problem_with_code(
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    errors: Option<&[FieldError]>,
+) -> Response {
+    let (_, title) = code_and_title(status);
     let problem = Problem {
         kind: format!("urn:convene:problem:{code}"),
         title,
@@ -165,7 +181,11 @@ impl IntoResponse for ApiError {
             ApiError::Validation(errors) => Some(errors.as_slice()),
             _ => None,
         };
-        let mut response = problem_response(self.status(), self.detail(), errors);
+        let code = match &self {
+            ApiError::Conflict { code, .. } => code,
+            other => code_and_title(other.status()).0,
+        };
+        let mut response = problem_with_code(self.status(), code, self.detail(), errors);
         let headers = response.headers_mut();
         match &self {
             ApiError::RateLimited { retry_after } => {

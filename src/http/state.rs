@@ -7,7 +7,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use url::Url;
 
 use super::rate_limit::ApiRateLimits;
-use crate::conferencing::TokenBroker;
+use crate::conferencing::{SyncSettings, TokenBroker};
 use crate::config::Config;
 use crate::notify::Notifier;
 use crate::store::Store;
@@ -37,6 +37,8 @@ pub struct Shared {
     pub broker: Arc<TokenBroker>,
     /// Works the webhook and email outboxes.
     pub notifier: Arc<Notifier>,
+    /// How events' meetings are kept in step.
+    pub sync: SyncSettings,
 }
 
 impl AppState {

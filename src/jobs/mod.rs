@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::conferencing::UpkeepReport;
+use crate::conferencing::{Meetings, UpkeepReport};
 use crate::http::state::AppState;
 
 /// Starts the periodic upkeep tasks; they stop when `stop` is cancelled.
@@ -56,7 +56,40 @@ pub fn spawn_upkeep(state: &AppState, stop: &CancellationToken) -> JoinSet<()> {
             }
         }
     }));
+    let sync_state = state.clone();
+    tasks.spawn(every(tuning.outbox_poll, stop.clone(), move || {
+        let state = sync_state.clone();
+        async move {
+            if let Err(error) = sync_due_meetings(&state).await {
+                tracing::warn!(error = ?error, "meeting sync pass failed; will retry");
+            }
+        }
+    }));
     tasks
+}
+
+/// Events whose meetings the worker handles per pass.
+const MEETING_SYNC_BATCH: u64 = 32;
+
+/// Brings due events' meetings in step (several at once).
+async fn sync_due_meetings(state: &AppState) -> anyhow::Result<()> {
+    let due = state
+        .store
+        .events_due_for_sync(crate::domain::Timestamp::now(), MEETING_SYNC_BATCH)
+        .await?;
+    let meetings = Meetings {
+        store: &state.store,
+        broker: &state.broker,
+        api: &state.zoom,
+        settings: &state.sync,
+    };
+    let passes = due.iter().map(|id| meetings.sync(id));
+    for outcome in futures_util::future::join_all(passes).await {
+        if let Err(error) = outcome {
+            tracing::warn!(error = ?error, "meeting sync failed; will retry");
+        }
+    }
+    Ok(())
 }
 
 /// Credentials the token keeper handles per pass.

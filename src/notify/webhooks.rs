@@ -45,6 +45,10 @@ pub enum AppEvent {
     LinkNeedsReauth(Link),
     /// The link is gone, and why: `link.removed`.
     LinkRemoved(Link, RemovalReason),
+    /// The event's Zoom meeting exists: `event.conferencing.ready` (the event's JSON).
+    ConferencingReady(Value),
+    /// The event's Zoom meeting could not be made or kept: `event.conferencing.failed`.
+    ConferencingFailed(Value),
 }
 
 impl AppEvent {
@@ -54,6 +58,8 @@ impl AppEvent {
             AppEvent::LinkConnected(_) => "link.connected",
             AppEvent::LinkNeedsReauth(_) => "link.needs_reauth",
             AppEvent::LinkRemoved(..) => "link.removed",
+            AppEvent::ConferencingReady(_) => "event.conferencing.ready",
+            AppEvent::ConferencingFailed(_) => "event.conferencing.failed",
         }
     }
 
@@ -67,6 +73,9 @@ impl AppEvent {
                 link,
                 reason: *reason,
             }),
+            AppEvent::ConferencingReady(event) | AppEvent::ConferencingFailed(event) => {
+                Ok(event.clone())
+            }
         };
         // Plain structs of strings and timestamps: serializing them cannot fail.
         data.expect("webhook data serializes to JSON")

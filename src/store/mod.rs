@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod emails;
 pub mod end_users;
 pub mod entity;
+pub mod events;
 pub mod links;
 pub mod sealed;
 

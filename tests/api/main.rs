@@ -8,6 +8,7 @@ mod cli;
 mod connect;
 mod database;
 mod emulator;
+mod events;
 mod health;
 mod helpers;
 mod key_rotation;

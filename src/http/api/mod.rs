@@ -2,6 +2,7 @@
 
 mod connect_sessions;
 mod end_users;
+mod events;
 mod links;
 
 use axum::Router;
@@ -15,4 +16,10 @@ pub fn router() -> Router<AppState> {
         .route("/connect_sessions/{id}", get(connect_sessions::show))
         .route("/end_users/{end_user_id}", get(end_users::show))
         .route("/links/{link_id}", delete(links::remove))
+        .route("/events", get(events::list))
+        .route(
+            "/events/{event_id}",
+            get(events::show).put(events::put).delete(events::remove),
+        )
+        .route("/events/{event_id}/start_url", post(events::start_url))
 }

@@ -58,6 +58,13 @@ pub struct Model {
     pub next_sync_at: Option<Timestamp>,
     /// While in the future, a sync worker holds this event.
     pub sync_lease_until: Option<Timestamp>,
+    /// Set just before asking Zoom to create the meeting, cleared once its id is stored:
+    /// while set without a meeting id, a create may have happened whose answer was lost.
+    pub meeting_create_started_at: Option<Timestamp>,
+    /// The event version the Zoom meeting reflects.
+    pub synced_version: Option<i64>,
+    /// When the application deleted the event; the row stays until its meeting is gone.
+    pub deleted_at: Option<Timestamp>,
     /// Optimistic-concurrency counter, bumped on every update (default 0).
     pub version: i64,
     pub created_at: Timestamp,

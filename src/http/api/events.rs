@@ -1,0 +1,450 @@
+//! `/v1/events`: the applications' events, each with its Zoom meeting kept in step.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+use crate::conferencing::{Meetings, event_view};
+use crate::domain::event::{EventInput, Patch};
+use crate::domain::{EndUserId, Timestamp, new_id};
+use crate::http::auth::ApiCaller;
+use crate::http::json::ApiJson;
+use crate::http::problem::ApiError;
+use crate::http::state::AppState;
+use crate::store::credentials::status as link_status;
+use crate::store::events::{Event, EventQuery, changes, conferencing_status as state};
+
+/// Longest an application's event id may be.
+const MAX_EVENT_ID: usize = 255;
+/// Zoom start links carry the host's ZAK and expire after two hours.
+const START_URL_LIFETIME_MS: i64 = 2 * 3600 * 1000;
+
+/// `PUT /v1/events/{event_id}`: create (201) or update (200) by the application's id.
+pub async fn put(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(event_id): Path<String>,
+    ApiJson(input): ApiJson<EventInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let application = &caller.0.application;
+    check_event_id(&event_id)?;
+    let now = Timestamp::now();
+    let existing = state
+        .store
+        .find_event_row(&application.id, &event_id)
+        .await?;
+    // An event already under way can still be updated; only new starts must be ahead.
+    let as_of = match &existing {
+        Some(event) if event.deleted_at.is_none() => event.start_at.min(now),
+        _ => now,
+    };
+    let as_of = jiff::Timestamp::from_millisecond(as_of.0).map_err(anyhow::Error::from)?;
+    let spec = input.parse(as_of).map_err(ApiError::Validation)?;
+    let host = state
+        .store
+        .end_user_row(&application.id, spec.host.as_str(), now)
+        .await?;
+    let conferencing = match (&spec.conferencing, &existing) {
+        (Patch::Absent, Some(existing)) if existing.deleted_at.is_none() => {
+            existing.conferencing.clone()
+        }
+        (Patch::Absent | Patch::Remove, _) => None,
+        (Patch::Set(_), _) => spec.conferencing_json().map(|json| json.to_string()),
+    };
+    if conferencing.is_some() {
+        check_host_can_meet(&state, &application.id, &host.id, &spec.host).await?;
+    }
+    let content = Content {
+        host_end_user_id: host.id.clone(),
+        summary: spec.summary.as_str().to_owned(),
+        description: spec.description.as_ref().map(|d| d.as_str().to_owned()),
+        start_at: Timestamp(spec.window.start().as_millisecond()),
+        end_at: Timestamp(spec.window.end().as_millisecond()),
+        tzid: spec.time_zone.name().to_owned(),
+        attendees: spec.attendees_json().to_string(),
+        recurrence: spec.recurrence_json().map(|json| json.to_string()),
+        conferencing,
+    };
+    let (event, created) = match existing {
+        None => (
+            state
+                .store
+                .insert_event(content.new_event(&application.id, &event_id, now))
+                .await?,
+            true,
+        ),
+        Some(existing) if existing.deleted_at.is_none() && content.matches(&existing) => {
+            (existing, false)
+        }
+        Some(existing) => {
+            let revived = existing.deleted_at.is_some();
+            (
+                state
+                    .store
+                    .update_event(content.changes_to(&existing, now))
+                    .await?,
+                revived,
+            )
+        }
+    };
+    let event = sync_within_budget(&state, event).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(event_view(&event, spec.host.as_str()))))
+}
+
+/// `GET /v1/events/{event_id}`.
+pub async fn show(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(event_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let event = live_event(&state, caller.application_id(), &event_id).await?;
+    Ok(Json(view(&state, &event).await?))
+}
+
+/// `DELETE /v1/events/{event_id}`: the event and its Zoom meeting.
+pub async fn remove(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(event_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let event = live_event(&state, caller.application_id(), &event_id).await?;
+    let now = Timestamp::now();
+    let mut deleted = changes(&event.id);
+    deleted.deleted_at = sea_orm::Set(Some(now));
+    deleted.version = sea_orm::Set(event.version + 1);
+    deleted.next_sync_at = sea_orm::Set(Some(now));
+    deleted.updated_at = sea_orm::Set(now);
+    let event = state.store.update_event(deleted).await?;
+    sync_within_budget(&state, event).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/events?end_user_id=&from=&to=&limit=&cursor=`: oldest start first.
+pub async fn list(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    for name in params.keys() {
+        if !["end_user_id", "from", "to", "limit", "cursor"].contains(&name.as_str()) {
+            return Err(ApiError::InvalidRequest(format!(
+                "Unknown query parameter `{name}`."
+            )));
+        }
+    }
+    let instant = |name: &str| -> Result<Option<Timestamp>, ApiError> {
+        params
+            .get(name)
+            .map(|raw| {
+                raw.parse::<jiff::Timestamp>()
+                    .map(|at| Timestamp(at.as_millisecond()))
+                    .map_err(|_| {
+                        ApiError::InvalidRequest(format!("`{name}` must be an RFC 3339 time."))
+                    })
+            })
+            .transpose()
+    };
+    let limit = match params.get("limit") {
+        None => 50,
+        Some(raw) => raw
+            .parse::<u64>()
+            .ok()
+            .filter(|limit| (1..=200).contains(limit))
+            .ok_or_else(|| {
+                ApiError::InvalidRequest("`limit` must be a whole number from 1 to 200.".to_owned())
+            })?,
+    };
+    let after = params
+        .get("cursor")
+        .map(|cursor| decode_cursor(cursor))
+        .transpose()?;
+    let host = match params.get("end_user_id") {
+        Some(end_user) => match state
+            .store
+            .end_user_row_id(caller.application_id(), end_user)
+            .await?
+        {
+            Some(row) => Some(row),
+            None => return Ok(Json(json!({"events": [], "next_cursor": null}))),
+        },
+        None => None,
+    };
+    let mut events = state
+        .store
+        .list_events(EventQuery {
+            application_id: caller.application_id(),
+            host_end_user_id: host.as_deref(),
+            from: instant("from")?,
+            to: instant("to")?,
+            after,
+            limit: limit + 1,
+        })
+        .await?;
+    let next_cursor = if events.len() as u64 > limit {
+        events.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        events.last().map(encode_cursor)
+    } else {
+        None
+    };
+    let mut views = Vec::with_capacity(events.len());
+    for event in &events {
+        views.push(view(&state, event).await?);
+    }
+    Ok(Json(json!({"events": views, "next_cursor": next_cursor})))
+}
+
+/// `POST /v1/events/{event_id}/start_url`: the host's start link, fresh from Zoom.
+pub async fn start_url(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(event_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let event = live_event(&state, caller.application_id(), &event_id).await?;
+    let (Some(meeting_id), Some(credential_id)) = (
+        event
+            .meeting_id
+            .as_deref()
+            .and_then(|id| id.parse::<i64>().ok()),
+        event.meeting_credential_id.as_deref(),
+    ) else {
+        return Err(ApiError::Conflict {
+            code: "no_meeting",
+            detail: format!(
+                "The event has no Zoom meeting (conferencing status `{}`).",
+                event.conferencing_status
+            ),
+        });
+    };
+    let api = &state.zoom;
+    let meeting = state
+        .broker
+        .with_token(credential_id, |token| async move {
+            api.get_meeting(&token, meeting_id).await
+        })
+        .await
+        .map_err(|error| match error {
+            crate::conferencing::ConferencingError::NeedsReauth => needs_reauth(),
+            crate::conferencing::ConferencingError::NoCredential => not_connected(),
+            other => ApiError::Internal(anyhow::Error::from(other)),
+        })?;
+    let start_url = meeting
+        .start_url
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("Zoom returned no start_url")))?;
+    Ok(Json(json!({
+        "start_url": start_url,
+        "expires_at": Timestamp(Timestamp::now().0 + START_URL_LIFETIME_MS),
+    })))
+}
+
+/// What an event says, as stored.
+struct Content {
+    host_end_user_id: String,
+    summary: String,
+    description: Option<String>,
+    start_at: Timestamp,
+    end_at: Timestamp,
+    tzid: String,
+    attendees: String,
+    recurrence: Option<String>,
+    conferencing: Option<String>,
+}
+
+impl Content {
+    fn matches(&self, event: &Event) -> bool {
+        self.host_end_user_id == event.host_end_user_id
+            && self.summary == event.summary
+            && self.description == event.description
+            && self.start_at == event.start_at
+            && self.end_at == event.end_at
+            && self.tzid == event.tzid
+            && self.attendees == event.attendees
+            && self.recurrence == event.recurrence
+            && self.conferencing == event.conferencing
+    }
+
+    fn new_event(self, application_id: &str, event_id: &str, now: Timestamp) -> Event {
+        let wanted = self.conferencing.is_some();
+        Event {
+            id: new_id("evt"),
+            application_id: application_id.to_owned(),
+            external_id: event_id.to_owned(),
+            host_end_user_id: self.host_end_user_id,
+            summary: self.summary,
+            description: self.description,
+            start_at: self.start_at,
+            end_at: self.end_at,
+            tzid: self.tzid,
+            attendees: self.attendees,
+            recurrence: self.recurrence,
+            conferencing: self.conferencing,
+            conferencing_status: if wanted { state::PENDING } else { state::NONE }.to_owned(),
+            meeting_id: None,
+            meeting_credential_id: None,
+            join_url: None,
+            passcode: None,
+            conferencing_error: None,
+            sync_attempts: 0,
+            next_sync_at: wanted.then_some(now),
+            sync_lease_until: None,
+            meeting_create_started_at: None,
+            synced_version: None,
+            deleted_at: None,
+            version: 0,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn changes_to(self, event: &Event, now: Timestamp) -> crate::store::events::EventChanges {
+        use sea_orm::Set;
+        let mut changed = changes(&event.id);
+        let status = match (&self.conferencing, &event.meeting_id) {
+            (Some(_), Some(_)) => state::READY,
+            (Some(_), None) => state::PENDING,
+            (None, _) => state::NONE,
+        };
+        changed.conferencing_status = Set(status.to_owned());
+        changed.conferencing_error = Set(None);
+        changed.host_end_user_id = Set(self.host_end_user_id);
+        changed.summary = Set(self.summary);
+        changed.description = Set(self.description);
+        changed.start_at = Set(self.start_at);
+        changed.end_at = Set(self.end_at);
+        changed.tzid = Set(self.tzid);
+        changed.attendees = Set(self.attendees);
+        changed.recurrence = Set(self.recurrence);
+        changed.conferencing = Set(self.conferencing);
+        changed.deleted_at = Set(None);
+        changed.version = Set(event.version + 1);
+        changed.next_sync_at = Set(Some(now));
+        changed.sync_attempts = Set(0);
+        changed.updated_at = Set(now);
+        changed
+    }
+}
+
+/// Runs the meeting sync, answering with what is known after the request budget
+/// (the sync goes on in the background and the worker finishes what is left).
+async fn sync_within_budget(state: &AppState, event: Event) -> Result<Event, ApiError> {
+    if event.next_sync_at.is_none() {
+        return Ok(event);
+    }
+    let background = state.clone();
+    let id = event.id.clone();
+    let mut task = tokio::spawn(async move {
+        let meetings = Meetings {
+            store: &background.store,
+            broker: &background.broker,
+            api: &background.zoom,
+            settings: &background.sync,
+        };
+        if let Err(error) = meetings.sync(&id).await {
+            tracing::warn!(error = ?error, "meeting sync failed; the worker will retry");
+        }
+    });
+    let budget = state.config.tuning.zoom_request_budget;
+    if tokio::time::timeout(budget, &mut task).await.is_err() {
+        tracing::info!("Zoom is slow; answering with conferencing pending");
+    }
+    Ok(state
+        .store
+        .find_event_by_id(&event.id)
+        .await?
+        .unwrap_or(event))
+}
+
+async fn check_host_can_meet(
+    state: &AppState,
+    application_id: &str,
+    host_row_id: &str,
+    host: &EndUserId,
+) -> Result<(), ApiError> {
+    match state.store.host_link(application_id, host_row_id).await? {
+        None => Err(ApiError::Conflict {
+            code: "not_connected",
+            detail: format!(
+                "End user `{}` has not connected Zoom. Create a connect session (POST /v1/connect_sessions) and send them to its URL, then try again.",
+                host.as_str()
+            ),
+        }),
+        Some(link) if link.status != link_status::ACTIVE => Err(needs_reauth()),
+        Some(_) => Ok(()),
+    }
+}
+
+fn not_connected() -> ApiError {
+    ApiError::Conflict {
+        code: "not_connected",
+        detail:
+            "The host has no Zoom connection. Create a connect session (POST /v1/connect_sessions)."
+                .to_owned(),
+    }
+}
+
+fn needs_reauth() -> ApiError {
+    ApiError::Conflict {
+        code: "needs_reauth",
+        detail: "The host's Zoom connection needs reconnecting. Create a connect session (POST /v1/connect_sessions) for them.".to_owned(),
+    }
+}
+
+async fn live_event(
+    state: &AppState,
+    application_id: &str,
+    event_id: &str,
+) -> Result<Event, ApiError> {
+    state
+        .store
+        .find_event_row(application_id, event_id)
+        .await?
+        .filter(|event| event.deleted_at.is_none())
+        .ok_or_else(|| ApiError::NotFound("No such event.".to_owned()))
+}
+
+async fn view(state: &AppState, event: &Event) -> Result<Value, ApiError> {
+    let host = state
+        .store
+        .end_user_external_id(&event.host_end_user_id)
+        .await?
+        .unwrap_or_default();
+    Ok(event_view(event, &host))
+}
+
+fn check_event_id(event_id: &str) -> Result<(), ApiError> {
+    if event_id.is_empty()
+        || event_id.len() > MAX_EVENT_ID
+        || event_id.chars().any(char::is_control)
+    {
+        return Err(ApiError::field(
+            "event_id",
+            "must be 1 to 255 printable characters",
+        ));
+    }
+    Ok(())
+}
+
+fn encode_cursor(event: &Event) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}:{}", event.start_at.0, event.id))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(Timestamp, String), ApiError> {
+    let invalid = || ApiError::InvalidRequest("`cursor` is not one this API gave out.".to_owned());
+    let text = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let text = String::from_utf8(text).map_err(|_| invalid())?;
+    let (start, id) = text.split_once(':').ok_or_else(invalid)?;
+    Ok((
+        Timestamp(start.parse().map_err(|_| invalid())?),
+        id.to_owned(),
+    ))
+}

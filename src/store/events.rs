@@ -1,0 +1,263 @@
+//! Queries over events: the applications' events and the state of their Zoom meetings.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+
+use super::Store;
+use super::deliveries::{NewDelivery, insert_deliveries};
+use super::end_users::{EndUserDetails, upsert_end_user};
+use super::entity::{event, link};
+use crate::domain::Timestamp;
+
+/// An event as stored.
+pub type Event = event::Model;
+/// Changes to one event row.
+pub type EventChanges = event::ActiveModel;
+
+/// Conferencing status values as stored and shown.
+pub mod conferencing_status {
+    pub const NONE: &str = "none";
+    pub const PENDING: &str = "pending";
+    pub const READY: &str = "ready";
+    pub const FAILED: &str = "failed";
+    pub const REMOVED: &str = "removed";
+}
+
+/// The link an end user hosts meetings through.
+pub struct HostLink {
+    pub credential_id: String,
+    /// `active` or `needs_reauth`.
+    pub status: String,
+}
+
+/// Which events to list, oldest start first.
+pub struct EventQuery<'a> {
+    pub application_id: &'a str,
+    pub host_end_user_id: Option<&'a str>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// Continue after this (start, id).
+    pub after: Option<(Timestamp, String)>,
+    pub limit: u64,
+}
+
+impl Store {
+    /// The application's end user row for `external_id`, created if new.
+    pub async fn end_user_row(
+        &self,
+        application_id: &str,
+        external_id: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<super::end_users::EndUser> {
+        let details = EndUserDetails {
+            external_id: external_id.to_owned(),
+            email: None,
+            name: None,
+        };
+        upsert_end_user(self.connection(), application_id, details, now).await
+    }
+
+    /// The link of an application's end user (by the end user row id).
+    pub async fn host_link(
+        &self,
+        application_id: &str,
+        end_user_row_id: &str,
+    ) -> anyhow::Result<Option<HostLink>> {
+        Ok(link::Entity::find()
+            .filter(link::Column::ApplicationId.eq(application_id))
+            .filter(link::Column::EndUserId.eq(end_user_row_id))
+            .one(self.connection())
+            .await?
+            .map(|link| HostLink {
+                credential_id: link.credential_id,
+                status: link.status,
+            }))
+    }
+
+    /// One of the application's events, deleted ones included.
+    pub async fn find_event_row(
+        &self,
+        application_id: &str,
+        external_id: &str,
+    ) -> anyhow::Result<Option<Event>> {
+        Ok(event::Entity::find()
+            .filter(event::Column::ApplicationId.eq(application_id))
+            .filter(event::Column::ExternalId.eq(external_id))
+            .one(self.connection())
+            .await?)
+    }
+
+    pub async fn find_event_by_id(&self, id: &str) -> anyhow::Result<Option<Event>> {
+        Ok(event::Entity::find_by_id(id.to_owned())
+            .one(self.connection())
+            .await?)
+    }
+
+    pub async fn insert_event(&self, event: Event) -> anyhow::Result<Event> {
+        Ok(event.into_active_model().insert(self.connection()).await?)
+    }
+
+    /// Applies changes to an event.
+    pub async fn update_event(&self, changes: EventChanges) -> anyhow::Result<Event> {
+        Ok(changes.update(self.connection()).await?)
+    }
+
+    /// Applies changes to an event and writes the notifications `outbox`
+    /// builds from the changed event, in one transaction.
+    pub async fn update_event_telling(
+        &self,
+        changes: EventChanges,
+        outbox: impl FnOnce(&Event) -> Vec<NewDelivery>,
+    ) -> anyhow::Result<Event> {
+        let txn = self.begin_write().await?;
+        let updated = changes.update(&txn).await?;
+        insert_deliveries(&txn, outbox(&updated)).await?;
+        txn.commit().await?;
+        Ok(updated)
+    }
+
+    /// Applies changes only if the event is still at `version`.
+    pub async fn settle_event(&self, changes: EventChanges, version: i64) -> anyhow::Result<()> {
+        event::Entity::update_many()
+            .set(changes)
+            .filter(event::Column::Version.eq(version))
+            .exec(self.connection())
+            .await?;
+        Ok(())
+    }
+
+    /// The application's own id for an end user row.
+    pub async fn end_user_external_id(
+        &self,
+        end_user_row_id: &str,
+    ) -> anyhow::Result<Option<String>> {
+        use super::entity::end_user;
+        Ok(end_user::Entity::find_by_id(end_user_row_id.to_owned())
+            .one(self.connection())
+            .await?
+            .map(|end_user| end_user.external_id))
+    }
+
+    /// Removes an event row for good (its meeting is gone).
+    pub async fn delete_event_row(&self, id: &str) -> anyhow::Result<()> {
+        event::Entity::delete_by_id(id.to_owned())
+            .exec(self.connection())
+            .await?;
+        Ok(())
+    }
+
+    /// Takes the right to bring an event's meeting in step, unless someone has it.
+    pub async fn take_sync_lease(
+        &self,
+        id: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let result = event::Entity::update_many()
+            .col_expr(event::Column::SyncLeaseUntil, Expr::value(until.0))
+            .filter(event::Column::Id.eq(id))
+            .filter(
+                Condition::any()
+                    .add(event::Column::SyncLeaseUntil.is_null())
+                    .add(event::Column::SyncLeaseUntil.lt(now.0)),
+            )
+            .exec(self.connection())
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    pub async fn release_sync_lease(&self, id: &str) -> anyhow::Result<()> {
+        event::Entity::update_many()
+            .col_expr(
+                event::Column::SyncLeaseUntil,
+                Expr::value(Option::<i64>::None),
+            )
+            .filter(event::Column::Id.eq(id))
+            .exec(self.connection())
+            .await?;
+        Ok(())
+    }
+
+    /// Events whose meeting is due another attempt, oldest first.
+    pub async fn events_due_for_sync(
+        &self,
+        now: Timestamp,
+        limit: u64,
+    ) -> anyhow::Result<Vec<String>> {
+        Ok(event::Entity::find()
+            .select_only()
+            .column(event::Column::Id)
+            .filter(event::Column::NextSyncAt.lte(now.0))
+            .filter(
+                Condition::any()
+                    .add(event::Column::SyncLeaseUntil.is_null())
+                    .add(event::Column::SyncLeaseUntil.lt(now.0)),
+            )
+            .order_by_asc(event::Column::NextSyncAt)
+            .limit(limit)
+            .into_tuple()
+            .all(self.connection())
+            .await?)
+    }
+
+    /// A page of the application's live events, by start then id.
+    pub async fn list_events(&self, query: EventQuery<'_>) -> anyhow::Result<Vec<Event>> {
+        let mut select = event::Entity::find()
+            .filter(event::Column::ApplicationId.eq(query.application_id))
+            .filter(event::Column::DeletedAt.is_null());
+        if let Some(host) = query.host_end_user_id {
+            select = select.filter(event::Column::HostEndUserId.eq(host));
+        }
+        if let Some(from) = query.from {
+            select = select.filter(event::Column::StartAt.gte(from.0));
+        }
+        if let Some(to) = query.to {
+            select = select.filter(event::Column::StartAt.lt(to.0));
+        }
+        if let Some((start, id)) = query.after {
+            select = select.filter(
+                Condition::any()
+                    .add(event::Column::StartAt.gt(start.0))
+                    .add(
+                        Condition::all()
+                            .add(event::Column::StartAt.eq(start.0))
+                            .add(event::Column::Id.gt(id)),
+                    ),
+            );
+        }
+        Ok(select
+            .order_by_asc(event::Column::StartAt)
+            .order_by_asc(event::Column::Id)
+            .limit(query.limit)
+            .all(self.connection())
+            .await?)
+    }
+
+    /// The application's end user row id for `external_id`, if it exists.
+    pub async fn end_user_row_id(
+        &self,
+        application_id: &str,
+        external_id: &str,
+    ) -> anyhow::Result<Option<String>> {
+        use super::entity::end_user;
+        Ok(end_user::Entity::find()
+            .select_only()
+            .column(end_user::Column::Id)
+            .filter(end_user::Column::ApplicationId.eq(application_id))
+            .filter(end_user::Column::ExternalId.eq(external_id))
+            .into_tuple()
+            .one(self.connection())
+            .await?)
+    }
+}
+
+/// Changes that only say which row.
+pub fn changes(id: &str) -> EventChanges {
+    EventChanges {
+        id: Set(id.to_owned()),
+        ..Default::default()
+    }
+}
