@@ -6,6 +6,7 @@ mod authentication;
 mod browser;
 mod cli;
 mod connect;
+mod crash;
 mod database;
 mod emulator;
 mod events;
