@@ -857,3 +857,124 @@ async fn deleting_an_event_whose_meeting_is_being_created_deletes_that_meeting()
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn an_update_that_meets_a_zoom_outage_is_queued_and_applied_when_zoom_is_back() {
+    let (app, tenant, _hooks) = hub_with_hooks(Duration::from_secs(3), 32).await;
+    let created: Value = app
+        .put_event(
+            &tenant,
+            "appt-1",
+            &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.zoom_fault(json!({"kind": "status", "scope": "api", "status": 503, "count": 2}))
+        .await;
+    let moved = app
+        .put_event(
+            &tenant,
+            "appt-1",
+            &session("2030-12-05T09:00:00Z", "2030-12-05T09:30:00Z"),
+        )
+        .await;
+    assert_eq!(moved.status(), 200, "the outage does not fail the update");
+    let moved: Value = moved.json().await.unwrap();
+    assert_eq!(
+        moved["conferencing"]["join_url"],
+        created["conferencing"]["join_url"]
+    );
+    let mut start = Value::Null;
+    for _ in 0..100 {
+        start = app.zoom_meetings(ANA).await[0]["start_time"].clone();
+        if start == "2030-12-05T09:00:00Z" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(start, "2030-12-05T09:00:00Z", "applied once Zoom answered");
+    assert_eq!(app.zoom_meeting_creates().await, 1);
+}
+
+#[tokio::test]
+async fn deleting_an_event_whose_meeting_is_already_gone_in_zoom_succeeds() {
+    let app = hub().await;
+    let tenant = connected(&app).await;
+    let event: Value = app
+        .put_event(
+            &tenant,
+            "appt-1",
+            &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Ana deletes the meeting herself on Zoom's meetings page.
+    let browser = crate::browser::Browser::new();
+    let meetings_page = url::Url::parse(&app.url("/sandbox/zoom/meetings")).unwrap();
+    let signin = browser
+        .client
+        .get(meetings_page.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = crate::browser::html_forms(&signin)
+        .into_iter()
+        .find(|f| f.has_field("email"))
+        .expect("a sign-in form");
+    browser
+        .client
+        .post(meetings_page.join(&form.action).unwrap())
+        .form(&form.submission(vec![("email".to_owned(), ANA.to_owned())]))
+        .send()
+        .await
+        .unwrap();
+    let meeting_id = event["conferencing"]["meeting_id"].as_str().unwrap();
+    let page = browser
+        .client
+        .get(meetings_page.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let delete = crate::browser::html_forms(&page)
+        .into_iter()
+        .find(|f| f.action.contains(meeting_id) && f.action.ends_with("/delete"))
+        .expect("a delete form for the meeting");
+    let response = browser
+        .client
+        .post(meetings_page.join(&delete.action).unwrap())
+        .form(&delete.submission(Vec::new()))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success() || response.status().is_redirection());
+    assert!(app.zoom_meetings(ANA).await.is_empty());
+
+    let deleted = app
+        .client
+        .delete(app.url("/v1/events/appt-1"))
+        .bearer_auth(&tenant.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted.status(),
+        204,
+        "Zoom's 3001 counts as already deleted"
+    );
+    assert_problem(
+        app.get_as(&tenant.api_key, "/v1/events/appt-1").await,
+        404,
+        "not_found",
+    )
+    .await;
+}
