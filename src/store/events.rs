@@ -159,11 +159,7 @@ impl Store {
         let result = event::Entity::update_many()
             .col_expr(event::Column::SyncLeaseUntil, Expr::value(until.0))
             .filter(event::Column::Id.eq(id))
-            .filter(
-                Condition::any()
-                    .add(event::Column::SyncLeaseUntil.is_null())
-                    .add(event::Column::SyncLeaseUntil.lt(now.0)),
-            )
+            .filter(sync_lease_free(now))
             .exec(self.connection())
             .await?;
         Ok(result.rows_affected == 1)
@@ -191,11 +187,7 @@ impl Store {
             .select_only()
             .column(event::Column::Id)
             .filter(event::Column::NextSyncAt.lte(now.0))
-            .filter(
-                Condition::any()
-                    .add(event::Column::SyncLeaseUntil.is_null())
-                    .add(event::Column::SyncLeaseUntil.lt(now.0)),
-            )
+            .filter(sync_lease_free(now))
             .order_by_asc(event::Column::NextSyncAt)
             .limit(limit)
             .into_tuple()
@@ -252,6 +244,13 @@ impl Store {
             .one(self.connection())
             .await?)
     }
+}
+
+/// No sync holds the event's lease at `now`.
+fn sync_lease_free(now: Timestamp) -> Condition {
+    Condition::any()
+        .add(event::Column::SyncLeaseUntil.is_null())
+        .add(event::Column::SyncLeaseUntil.lt(now.0))
 }
 
 /// Changes that only say which row.

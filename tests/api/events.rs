@@ -978,3 +978,60 @@ async fn deleting_an_event_whose_meeting_is_already_gone_in_zoom_succeeds() {
     )
     .await;
 }
+
+async fn zoom_control(app: &TestApp, path: &str) {
+    let response = app
+        .client
+        .post(app.url(&format!("/sandbox/zoom/_control/{path}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{path}");
+}
+
+#[tokio::test]
+async fn expired_access_tokens_are_refreshed_and_the_meeting_is_made() {
+    let (app, tenant, _hooks) = hub_with_hooks(Duration::from_secs(3), 32).await;
+    zoom_control(&app, "expire_access_tokens").await;
+    let event: Value = app
+        .put_event(
+            &tenant,
+            "appt-1",
+            &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(event["conferencing"]["status"], "ready");
+    assert_eq!(app.zoom_meeting_creates().await, 1);
+}
+
+#[tokio::test]
+async fn a_dead_zoom_authorization_fails_the_conferencing_as_needs_reauth_and_tells_the_app() {
+    let (app, tenant, hooks) = hub_with_hooks(Duration::from_secs(3), 32).await;
+    zoom_control(&app, "expire_access_tokens").await;
+    zoom_control(&app, &format!("users/{ANA}/kill_refresh_token")).await;
+    let event: Value = app
+        .put_event(
+            &tenant,
+            "appt-1",
+            &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(event["conferencing"]["status"], "failed");
+    assert_eq!(event["conferencing"]["error"]["code"], "needs_reauth");
+    let failed = told(&hooks, "event.conferencing.failed").await;
+    assert_eq!(failed["data"]["event_id"], "appt-1");
+    let again = session("2030-12-02T15:00:00Z", "2030-12-02T15:50:00Z");
+    assert_problem(
+        app.put_event(&tenant, "appt-2", &again).await,
+        409,
+        "needs_reauth",
+    )
+    .await;
+    assert_eq!(app.zoom_meeting_creates().await, 0);
+}
