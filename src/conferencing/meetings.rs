@@ -70,18 +70,18 @@ pub struct Meetings<'a> {
 }
 
 impl Meetings<'_> {
-    /// Brings one event's meeting in step, unless another sync holds it
-    /// (that one converges, and anything it misses is left due for the worker).
+    /// Brings one event's meeting in step. `false` when another sync holds the
+    /// event (that one converges, and anything it misses stays due for the worker).
     #[tracing::instrument(skip(self))]
-    pub async fn sync(&self, event_id: &str) -> anyhow::Result<()> {
+    pub async fn sync(&self, event_id: &str) -> anyhow::Result<bool> {
         let now = Timestamp::now();
         let until = Timestamp(now.0 + millis(self.settings.lease));
         if !self.store.take_sync_lease(event_id, now, until).await? {
-            return Ok(());
+            return Ok(false);
         }
         let outcome = self.converge(event_id).await;
         self.store.release_sync_lease(event_id).await?;
-        outcome
+        outcome.map(|()| true)
     }
 
     async fn converge(&self, event_id: &str) -> anyhow::Result<()> {

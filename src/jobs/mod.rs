@@ -85,7 +85,7 @@ async fn sync_due_meetings(state: &AppState) -> anyhow::Result<()> {
     };
     let passes = due.iter().map(|id| meetings.sync(id));
     for outcome in futures_util::future::join_all(passes).await {
-        if let Err(error) = outcome {
+        if let Err(error) = outcome.map(drop) {
             tracing::warn!(error = ?error, "meeting sync failed; will retry");
         }
     }

@@ -1035,3 +1035,38 @@ async fn a_dead_zoom_authorization_fails_the_conferencing_as_needs_reauth_and_te
     .await;
     assert_eq!(app.zoom_meeting_creates().await, 0);
 }
+
+#[tokio::test]
+async fn a_request_waits_for_a_sync_already_working_on_the_event_and_sees_its_own_change() {
+    let app = hub().await;
+    let tenant = connected(&app).await;
+    let mut body = session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z");
+    app.put_event(&tenant, "appt-1", &body).await;
+    use convene::store::entity::event;
+    use sea_orm::EntityTrait;
+    let stored = event::Entity::find()
+        .one(app.store.connection())
+        .await
+        .unwrap()
+        .unwrap();
+    // Another sync (the worker, another instance) holds the event for a moment.
+    let now = convene::domain::Timestamp::now();
+    assert!(
+        app.store
+            .take_sync_lease(&stored.id, now, convene::domain::Timestamp(now.0 + 400))
+            .await
+            .unwrap()
+    );
+
+    body["conferencing"] = Value::Null;
+    let removed: Value = app
+        .put_event(&tenant, "appt-1", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(removed["conferencing"]["status"], "none");
+    assert!(removed["conferencing"]["join_url"].is_null());
+    assert!(app.zoom_meetings(ANA).await.is_empty());
+}

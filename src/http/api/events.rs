@@ -22,6 +22,8 @@ use crate::store::events::{Event, EventQuery, changes, conferencing_status as st
 
 /// Longest an application's event id may be.
 const MAX_EVENT_ID: usize = 255;
+/// How often a request re-tries an event another sync is working on.
+const LEASE_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 /// Zoom start links carry the host's ZAK and expire after two hours.
 const START_URL_LIFETIME_MS: i64 = 2 * 3600 * 1000;
 
@@ -342,6 +344,7 @@ async fn sync_within_budget(state: &AppState, event: Event) -> Result<Event, Api
     }
     let background = state.clone();
     let id = event.id.clone();
+    let budget = state.config.tuning.zoom_request_budget;
     let mut task = tokio::spawn(async move {
         let meetings = Meetings {
             store: &background.store,
@@ -349,11 +352,23 @@ async fn sync_within_budget(state: &AppState, event: Event) -> Result<Event, Api
             api: &background.zoom,
             settings: &background.sync,
         };
-        if let Err(error) = meetings.sync(&id).await {
-            tracing::warn!(error = ?error, "meeting sync failed; the worker will retry");
+        // Another sync may hold the event (the worker): wait for it so this
+        // request sees its own change, within the budget.
+        let give_up = tokio::time::Instant::now() + budget;
+        loop {
+            match meetings.sync(&id).await {
+                Ok(true) => return,
+                Ok(false) if tokio::time::Instant::now() < give_up => {
+                    tokio::time::sleep(LEASE_POLL).await;
+                }
+                Ok(false) => return,
+                Err(error) => {
+                    tracing::warn!(error = ?error, "meeting sync failed; the worker will retry");
+                    return;
+                }
+            }
         }
     });
-    let budget = state.config.tuning.zoom_request_budget;
     if tokio::time::timeout(budget, &mut task).await.is_err() {
         tracing::info!("Zoom is slow; answering with conferencing pending");
     }
