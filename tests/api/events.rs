@@ -57,6 +57,28 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn delete_event(&self, tenant: &TestTenant, event_id: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(&format!("/v1/events/{event_id}")))
+            .bearer_auth(&tenant.api_key)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// PUTs the standard session as `appt-1` and returns the event.
+    pub async fn put_standard_session(&self, tenant: &TestTenant) -> Value {
+        self.put_event(
+            tenant,
+            "appt-1",
+            &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap()
+    }
+
     /// The sandbox Zoom's meetings of one user, as Zoom shows them.
     pub async fn zoom_meetings(&self, email: &str) -> Vec<Value> {
         let body: Value = self
@@ -152,12 +174,7 @@ async fn an_event_with_zoom_gets_one_meeting_at_the_same_instant() {
 async fn the_waiting_room_setting_is_honoured_and_attendees_are_invited() {
     let app = hub().await;
     let tenant = connected(&app).await;
-    app.put_event(
-        &tenant,
-        "appt-1",
-        &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-    )
-    .await;
+    app.put_standard_session(&tenant).await;
     let settings = &app.zoom_meetings(ANA).await[0]["settings"];
     assert_eq!(settings["waiting_room"], true);
     assert_eq!(settings["join_before_host"], false);
@@ -169,16 +186,7 @@ async fn the_waiting_room_setting_is_honoured_and_attendees_are_invited() {
 async fn rescheduling_moves_the_meeting_and_keeps_the_join_url() {
     let app = hub().await;
     let tenant = connected(&app).await;
-    let first: Value = app
-        .put_event(
-            &tenant,
-            "appt-1",
-            &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first: Value = app.put_standard_session(&tenant).await;
     let mut moved = session("2030-12-03T09:30:00Z", "2030-12-03T10:30:00Z");
     moved["summary"] = json!("Therapy session (moved)");
     let response = app.put_event(&tenant, "appt-1", &moved).await;
@@ -225,19 +233,8 @@ async fn a_recurring_event_saved_five_times_is_still_one_meeting() {
 async fn cancelling_the_event_deletes_the_meeting() {
     let app = hub().await;
     let tenant = connected(&app).await;
-    app.put_event(
-        &tenant,
-        "appt-1",
-        &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-    )
-    .await;
-    let response = app
-        .client
-        .delete(app.url("/v1/events/appt-1"))
-        .bearer_auth(&tenant.api_key)
-        .send()
-        .await
-        .unwrap();
+    app.put_standard_session(&tenant).await;
+    let response = app.delete_event(&tenant, "appt-1").await;
     assert_eq!(response.status(), 204);
     assert!(app.zoom_meetings(ANA).await.is_empty());
     assert_problem(
@@ -252,12 +249,7 @@ async fn cancelling_the_event_deletes_the_meeting() {
 async fn conferencing_absent_leaves_the_meeting_and_null_removes_it() {
     let app = hub().await;
     let tenant = connected(&app).await;
-    app.put_event(
-        &tenant,
-        "appt-1",
-        &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-    )
-    .await;
+    app.put_standard_session(&tenant).await;
     let mut without = session("2030-12-01T16:00:00Z", "2030-12-01T16:50:00Z");
     without.as_object_mut().unwrap().remove("conferencing");
     let kept: Value = app
@@ -291,12 +283,7 @@ async fn changing_the_host_moves_the_meeting_to_the_new_hosts_account() {
         app.connect_as(&tenant, "t-2", BEN).await["status"],
         "connected"
     );
-    app.put_event(
-        &tenant,
-        "appt-1",
-        &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-    )
-    .await;
+    app.put_standard_session(&tenant).await;
     let mut rehosted = session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z");
     rehosted["end_user_id"] = json!("t-2");
     let event: Value = app
@@ -404,12 +391,7 @@ async fn a_create_whose_answer_was_lost_is_adopted_not_made_twice() {
     app.zoom_fault(json!({"kind": "reset", "scope": "api", "count": 1}))
         .await;
 
-    app.put_event(
-        &tenant,
-        "appt-1",
-        &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-    )
-    .await;
+    app.put_standard_session(&tenant).await;
     let settled = app.settled_event(&tenant, "appt-1").await;
 
     assert_eq!(settled["conferencing"]["status"], "ready");
@@ -463,12 +445,7 @@ async fn schedule_for_creates_the_meeting_in_the_other_users_account() {
 async fn the_start_url_is_fetched_fresh_and_never_stored() {
     let app = hub().await;
     let tenant = connected(&app).await;
-    app.put_event(
-        &tenant,
-        "appt-1",
-        &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-    )
-    .await;
+    app.put_standard_session(&tenant).await;
     let response = app
         .client
         .post(app.url("/v1/events/appt-1/start_url"))
@@ -517,13 +494,7 @@ async fn another_applications_event_id_is_a_different_event() {
         .await
         .unwrap();
     assert_eq!(calm_event["summary"], "Therapy session");
-    let deleted = app
-        .client
-        .delete(app.url("/v1/events/appt-1"))
-        .bearer_auth(&ehr.api_key)
-        .send()
-        .await
-        .unwrap();
+    let deleted = app.delete_event(&ehr, "appt-1").await;
     assert_eq!(deleted.status(), 204);
     assert_eq!(
         app.get_as(&calm.api_key, "/v1/events/appt-1")
@@ -765,16 +736,7 @@ async fn a_zoom_rate_limit_is_waited_out_as_retry_after_says() {
     )
     .await;
     let started = std::time::Instant::now();
-    let event: Value = app
-        .put_event(
-            &tenant,
-            "appt-1",
-            &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let event: Value = app.put_standard_session(&tenant).await;
     assert_eq!(event["conferencing"]["status"], "pending");
     told(&hooks, "event.conferencing.ready").await;
     assert!(
@@ -789,12 +751,7 @@ async fn a_zoom_outage_that_outlasts_the_retries_fails_and_tells_the_app() {
     let (app, tenant, hooks) = hub_with_hooks(Duration::from_secs(3), 3).await;
     app.zoom_fault(json!({"kind": "status", "scope": "api", "status": 503, "count": 50}))
         .await;
-    app.put_event(
-        &tenant,
-        "appt-1",
-        &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-    )
-    .await;
+    app.put_standard_session(&tenant).await;
     let failed = told(&hooks, "event.conferencing.failed").await;
     assert_eq!(failed["data"]["conferencing"]["status"], "failed");
     assert_eq!(
@@ -815,27 +772,12 @@ async fn a_zoom_outage_that_outlasts_the_retries_fails_and_tells_the_app() {
 async fn deleting_an_event_whose_meeting_is_being_created_deletes_that_meeting() {
     let (app, tenant, _hooks) = hub_with_hooks(Duration::from_millis(100), 32).await;
     set_latency(&app, 500).await;
-    let event: Value = app
-        .put_event(
-            &tenant,
-            "appt-1",
-            &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let event: Value = app.put_standard_session(&tenant).await;
     assert_eq!(
         event["conferencing"]["status"], "pending",
         "the create is still in flight"
     );
-    let deleted = app
-        .client
-        .delete(app.url("/v1/events/appt-1"))
-        .bearer_auth(&tenant.api_key)
-        .send()
-        .await
-        .unwrap();
+    let deleted = app.delete_event(&tenant, "appt-1").await;
     assert_eq!(deleted.status(), 204);
     let mut remaining = usize::MAX;
     for _ in 0..100 {
@@ -861,16 +803,7 @@ async fn deleting_an_event_whose_meeting_is_being_created_deletes_that_meeting()
 #[tokio::test]
 async fn an_update_that_meets_a_zoom_outage_is_queued_and_applied_when_zoom_is_back() {
     let (app, tenant, _hooks) = hub_with_hooks(Duration::from_secs(3), 32).await;
-    let created: Value = app
-        .put_event(
-            &tenant,
-            "appt-1",
-            &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let created: Value = app.put_standard_session(&tenant).await;
     app.zoom_fault(json!({"kind": "status", "scope": "api", "status": 503, "count": 2}))
         .await;
     let moved = app
@@ -902,16 +835,7 @@ async fn an_update_that_meets_a_zoom_outage_is_queued_and_applied_when_zoom_is_b
 async fn deleting_an_event_whose_meeting_is_already_gone_in_zoom_succeeds() {
     let app = hub().await;
     let tenant = connected(&app).await;
-    let event: Value = app
-        .put_event(
-            &tenant,
-            "appt-1",
-            &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let event: Value = app.put_standard_session(&tenant).await;
     // Ana deletes the meeting herself on Zoom's meetings page.
     let browser = crate::browser::Browser::new();
     let meetings_page = url::Url::parse(&app.url("/sandbox/zoom/meetings")).unwrap();
@@ -959,13 +883,7 @@ async fn deleting_an_event_whose_meeting_is_already_gone_in_zoom_succeeds() {
     assert!(response.status().is_success() || response.status().is_redirection());
     assert!(app.zoom_meetings(ANA).await.is_empty());
 
-    let deleted = app
-        .client
-        .delete(app.url("/v1/events/appt-1"))
-        .bearer_auth(&tenant.api_key)
-        .send()
-        .await
-        .unwrap();
+    let deleted = app.delete_event(&tenant, "appt-1").await;
     assert_eq!(
         deleted.status(),
         204,
@@ -993,16 +911,7 @@ async fn zoom_control(app: &TestApp, path: &str) {
 async fn expired_access_tokens_are_refreshed_and_the_meeting_is_made() {
     let (app, tenant, _hooks) = hub_with_hooks(Duration::from_secs(3), 32).await;
     zoom_control(&app, "expire_access_tokens").await;
-    let event: Value = app
-        .put_event(
-            &tenant,
-            "appt-1",
-            &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let event: Value = app.put_standard_session(&tenant).await;
     assert_eq!(event["conferencing"]["status"], "ready");
     assert_eq!(app.zoom_meeting_creates().await, 1);
 }
@@ -1012,16 +921,7 @@ async fn a_dead_zoom_authorization_fails_the_conferencing_as_needs_reauth_and_te
     let (app, tenant, hooks) = hub_with_hooks(Duration::from_secs(3), 32).await;
     zoom_control(&app, "expire_access_tokens").await;
     zoom_control(&app, &format!("users/{ANA}/kill_refresh_token")).await;
-    let event: Value = app
-        .put_event(
-            &tenant,
-            "appt-1",
-            &session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let event: Value = app.put_standard_session(&tenant).await;
     assert_eq!(event["conferencing"]["status"], "failed");
     assert_eq!(event["conferencing"]["error"]["code"], "needs_reauth");
     let failed = told(&hooks, "event.conferencing.failed").await;
