@@ -25,7 +25,7 @@ use tokio::time::Instant;
 use super::ConferencingError;
 use crate::domain::{Timestamp, new_id};
 use crate::store::Store;
-use crate::store::credentials::{Credential, SealedTokens, status};
+use crate::store::credentials::{Credential, status};
 use crate::vault::{KeyRing, Purpose, SealContext};
 use crate::zoom::{TokenGrant, ZoomError, ZoomOAuth};
 
@@ -273,21 +273,7 @@ impl TokenBroker {
         grant: TokenGrant,
         now: Timestamp,
     ) -> Result<SecretString, ConferencingError> {
-        let expires_in = i64::try_from(grant.expires_in.as_millis()).unwrap_or(i64::MAX);
-        let tokens = SealedTokens {
-            access_token: self.seal(
-                &credential.id,
-                Purpose::ZoomAccessToken,
-                &grant.access_token,
-            ),
-            refresh_token: self.seal(
-                &credential.id,
-                Purpose::ZoomRefreshToken,
-                &grant.refresh_token,
-            ),
-            access_token_expires_at: Timestamp(now.0.saturating_add(expires_in)),
-            scopes: grant.scope,
-        };
+        let tokens = super::seal_grant(&self.vault, &credential.id, &grant, now);
         if !self
             .store
             .store_refreshed_tokens(&credential.id, &self.holder, tokens, now)
@@ -337,17 +323,6 @@ impl TokenBroker {
             )
             .into()
         })
-    }
-
-    /// Seals a token for this credential's row.
-    pub fn seal(&self, credential_id: &str, purpose: Purpose, token: &SecretString) -> Vec<u8> {
-        self.vault.seal_str(
-            token.expose_secret(),
-            &SealContext {
-                purpose,
-                row_id: credential_id,
-            },
-        )
     }
 
     fn local_lock(&self, credential_id: &str) -> Arc<tokio::sync::Mutex<()>> {

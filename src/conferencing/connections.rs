@@ -10,10 +10,10 @@ use crate::domain::{Link, RemovalReason, Timestamp, new_id};
 use crate::notify::{self, AppEvent};
 use crate::store::Store;
 use crate::store::applications::Application;
-use crate::store::credentials::{Credential, SealedTokens};
+use crate::store::credentials::Credential;
 use crate::store::links::{AuthorizedAccount, ConnectError, Outbox};
 use crate::vault::{KeyRing, Purpose, SealContext};
-use crate::zoom::{TokenGrant, ZoomApi, ZoomOAuth};
+use crate::zoom::{ZoomApi, ZoomOAuth};
 
 /// The provider name stored with credentials.
 pub const ZOOM: &str = "zoom";
@@ -67,7 +67,7 @@ impl Connections<'_> {
                 provider_account_id: user.account_id.clone(),
                 email: user.email.clone(),
                 display_name: user.name(),
-                tokens: self.seal_grant(&credential_id, &grant, now),
+                tokens: super::seal_grant(self.vault, &credential_id, &grant, now),
             };
             let outbox = |link: &Link| self.connected_outbox(application, link, &user.email, now);
             match self
@@ -154,25 +154,6 @@ impl Connections<'_> {
                 &body,
                 now,
             )],
-        }
-    }
-
-    fn seal_grant(&self, credential_id: &str, grant: &TokenGrant, now: Timestamp) -> SealedTokens {
-        let seal = |purpose, token: &SecretString| {
-            self.vault.seal_str(
-                secrecy::ExposeSecret::expose_secret(token),
-                &SealContext {
-                    purpose,
-                    row_id: credential_id,
-                },
-            )
-        };
-        let expires_in = i64::try_from(grant.expires_in.as_millis()).unwrap_or(i64::MAX);
-        SealedTokens {
-            access_token: seal(Purpose::ZoomAccessToken, &grant.access_token),
-            refresh_token: seal(Purpose::ZoomRefreshToken, &grant.refresh_token),
-            access_token_expires_at: Timestamp(now.0.saturating_add(expires_in)),
-            scopes: grant.scope.clone(),
         }
     }
 

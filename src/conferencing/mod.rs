@@ -11,6 +11,13 @@ pub use connections::{Connections, ZOOM};
 pub use mapping::meeting_request;
 pub use meetings::{Meetings, SyncSettings, event_view};
 
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::domain::Timestamp;
+use crate::store::credentials::SealedTokens;
+use crate::vault::{KeyRing, Purpose, SealContext};
+use crate::zoom::TokenGrant;
+
 /// Why a conferencing action could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum ConferencingError {
@@ -26,4 +33,29 @@ pub enum ConferencingError {
     /// Something of ours failed (database, a sealed blob that does not open).
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// A grant's tokens sealed for one credential row, with the access token's expiry.
+fn seal_grant(
+    vault: &KeyRing,
+    credential_id: &str,
+    grant: &TokenGrant,
+    now: Timestamp,
+) -> SealedTokens {
+    let seal = |purpose, token: &SecretString| {
+        vault.seal_str(
+            token.expose_secret(),
+            &SealContext {
+                purpose,
+                row_id: credential_id,
+            },
+        )
+    };
+    let expires_in = i64::try_from(grant.expires_in.as_millis()).unwrap_or(i64::MAX);
+    SealedTokens {
+        access_token: seal(Purpose::ZoomAccessToken, &grant.access_token),
+        refresh_token: seal(Purpose::ZoomRefreshToken, &grant.refresh_token),
+        access_token_expires_at: Timestamp(now.0.saturating_add(expires_in)),
+        scopes: grant.scope.clone(),
+    }
 }
