@@ -7,7 +7,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use url::Url;
 
 use super::rate_limit::ApiRateLimits;
-use crate::conferencing::{SyncSettings, TokenBroker};
+use crate::conferencing::{Connections, Meetings, SyncSettings, TokenBroker};
 use crate::config::Config;
 use crate::notify::Notifier;
 use crate::store::Store;
@@ -44,6 +44,30 @@ pub struct Shared {
 impl AppState {
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
+    }
+
+    /// Connecting accounts and removing links, with this instance's parts.
+    pub fn connections(&self) -> Connections<'_> {
+        Connections {
+            store: &self.store,
+            vault: &self.vault,
+            oauth: &self.zoom_oauth,
+            api: &self.zoom,
+            account_page: self
+                .public_url
+                .join("/account")
+                .unwrap_or_else(|_| self.public_url.clone()),
+        }
+    }
+
+    /// Keeping events' meetings in step, with this instance's parts.
+    pub fn meetings(&self) -> Meetings<'_> {
+        Meetings {
+            store: &self.store,
+            broker: &self.broker,
+            api: &self.zoom,
+            settings: &self.sync,
+        }
     }
 }
 

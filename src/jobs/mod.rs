@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::conferencing::{Meetings, UpkeepReport};
+use crate::conferencing::UpkeepReport;
 use crate::http::state::AppState;
 
 /// Starts the periodic upkeep tasks; they stop when `stop` is cancelled.
@@ -77,12 +77,7 @@ async fn sync_due_meetings(state: &AppState) -> anyhow::Result<()> {
         .store
         .events_due_for_sync(crate::domain::Timestamp::now(), MEETING_SYNC_BATCH)
         .await?;
-    let meetings = Meetings {
-        store: &state.store,
-        broker: &state.broker,
-        api: &state.zoom,
-        settings: &state.sync,
-    };
+    let meetings = state.meetings();
     let passes = due.iter().map(|id| meetings.sync(id));
     for outcome in futures_util::future::join_all(passes).await {
         if let Err(error) = outcome.map(drop) {

@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::conferencing::{Meetings, event_view};
+use crate::conferencing::event_view;
 use crate::domain::event::{EventInput, Patch};
 use crate::domain::{EndUserId, Timestamp, new_id};
 use crate::http::auth::ApiCaller;
@@ -346,12 +346,7 @@ async fn sync_within_budget(state: &AppState, event: Event) -> Result<Event, Api
     let id = event.id.clone();
     let budget = state.config.tuning.zoom_request_budget;
     let mut task = tokio::spawn(async move {
-        let meetings = Meetings {
-            store: &background.store,
-            broker: &background.broker,
-            api: &background.zoom,
-            settings: &background.sync,
-        };
+        let meetings = background.meetings();
         // Another sync may hold the event (the worker): wait for it so this
         // request sees its own change, within the budget.
         let give_up = tokio::time::Instant::now() + budget;

@@ -3,10 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
-use crate::conferencing::Connections;
 use crate::domain::RemovalReason;
 use crate::http::auth::ApiCaller;
-use crate::http::hosted::account_page;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 
@@ -15,14 +13,8 @@ pub async fn remove(
     State(state): State<AppState>,
     Path(link_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let connections = Connections {
-        store: &state.store,
-        vault: &state.vault,
-        oauth: &state.zoom_oauth,
-        api: &state.zoom,
-        account_page: account_page(&state),
-    };
-    match connections
+    match state
+        .connections()
         .remove_link(&caller.0.application, &link_id, RemovalReason::App)
         .await
         .map_err(anyhow::Error::from)?

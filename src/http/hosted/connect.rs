@@ -14,7 +14,6 @@ use url::Url;
 
 use super::cookies::{self, SetCookie};
 use super::page::{PageError, no_store, render};
-use crate::conferencing::Connections;
 use crate::domain::{Timestamp, UrlToken};
 use crate::http::state::AppState;
 use crate::store::applications::Application;
@@ -254,14 +253,8 @@ async fn finish(
             return back_to_app(session, &[("error", "provider_error")]);
         }
     };
-    let connections = Connections {
-        store: &state.store,
-        vault: &state.vault,
-        oauth: &state.zoom_oauth,
-        api: &state.zoom,
-        account_page: account_page(state),
-    };
-    match connections
+    match state
+        .connections()
         .connect(application, &session.end_user_id, &code, &verifier)
         .await
     {
@@ -377,12 +370,4 @@ fn seconds_left(session: &ConnectSession) -> i64 {
 
 fn is_https(state: &AppState) -> bool {
     state.public_url.scheme() == "https"
-}
-
-/// The end user's account page.
-pub fn account_page(state: &AppState) -> Url {
-    state
-        .public_url
-        .join("/account")
-        .unwrap_or_else(|_| state.public_url.clone())
 }

@@ -9,7 +9,6 @@ use axum::routing::get;
 
 use super::state::AppState;
 
-pub use connect::account_page;
 pub use page::PageError;
 
 pub fn router() -> Router<AppState> {
