@@ -92,7 +92,7 @@ impl UrlToken {
 
     /// The stored form of a token as presented (whatever its shape).
     pub fn hash_of(presented: &str) -> String {
-        hex(&Sha256::digest(presented.as_bytes()))
+        sha256_hex(presented.as_bytes())
     }
 }
 
@@ -121,8 +121,9 @@ impl WebhookSigningSecret {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Lower-case hex SHA-256 of `bytes`: how the hub fingerprints what it need not keep.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 #[cfg(test)]

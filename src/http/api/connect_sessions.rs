@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::domain::credentials::sha256_hex;
 use crate::domain::{EmailAddress, EndUserId, FieldError, Timestamp, UrlToken, new_id};
 use crate::http::auth::ApiCaller;
 use crate::http::json::ApiJson;
@@ -50,7 +50,7 @@ pub async fn create(
 ) -> Result<impl IntoResponse, ApiError> {
     let application = &caller.0.application;
     let idempotency_key = idempotency_key(&headers)?;
-    let request_hash = hex_digest(&serde_json::to_vec(&body).map_err(anyhow::Error::from)?);
+    let request_hash = sha256_hex(&serde_json::to_vec(&body).map_err(anyhow::Error::from)?);
     let details =
         parse(&body, &tenancy::redirect_uris(application)).map_err(ApiError::Validation)?;
 
@@ -207,8 +207,4 @@ fn connect_url(state: &AppState, token: &SecretString) -> String {
         state.public_url.as_str().trim_end_matches('/'),
         token.expose_secret()
     )
-}
-
-fn hex_digest(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
