@@ -181,7 +181,7 @@ impl Meetings<'_> {
     ) -> Result<(), ConferencingError> {
         let request = meeting_body(event)?;
         let meeting = match event.meeting_create_started_at {
-            Some(intent) => self.find_created(credential_id, &request, intent).await?,
+            Some(_) => self.find_created(credential_id, &request).await?,
             None => None,
         };
         let meeting = match meeting {
@@ -221,7 +221,6 @@ impl Meetings<'_> {
         &self,
         credential_id: &str,
         request: &MeetingRequest,
-        _intent: Timestamp,
     ) -> Result<Option<Meeting>, ConferencingError> {
         let api = self.api;
         let mut page_token: Option<String> = None;
@@ -323,7 +322,6 @@ impl Meetings<'_> {
             let mut settled = changes(&event.id);
             settled.next_sync_at = Set(None);
             settled.sync_attempts = Set(0);
-            settled.version = Set(event.version);
             self.store.settle_event(settled, event.version).await?;
         }
         Ok(())
