@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_schema;
 mod m20261122_000002_notifications;
+mod m20261122_000003_removal;
 
 /// Every migration of the hub, in the order they apply.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_schema::Migration),
             Box::new(m20261122_000002_notifications::Migration),
+            Box::new(m20261122_000003_removal::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! application and the end user, and revoking what nobody uses any more.
 
 use secrecy::SecretString;
+use serde_json::json;
 use url::Url;
 
 use super::ConferencingError;
@@ -10,9 +11,13 @@ use crate::domain::{Link, RemovalReason, Timestamp, new_id};
 use crate::notify::{self, AppEvent};
 use crate::store::Store;
 use crate::store::applications::Application;
+use crate::store::audit::{NewAuditEntry, actor};
 use crate::store::credentials::Credential;
-use crate::store::links::{AuthorizedAccount, ConnectError, Outbox};
+use crate::store::emails::NewEmail;
+use crate::store::links::{AuthorizedAccount, ConnectError, RemovedAccount, RemovedLink};
+use crate::store::outbox::Outbox;
 use crate::vault::{KeyRing, Purpose, SealContext};
+use crate::zoom::types::ZoomUser;
 use crate::zoom::{ZoomApi, ZoomOAuth};
 
 /// The provider name stored with credentials.
@@ -69,7 +74,7 @@ impl Connections<'_> {
                 display_name: user.name(),
                 tokens: super::seal_grant(self.vault, &credential_id, &grant, now),
             };
-            let outbox = |link: &Link| self.connected_outbox(application, link, &user.email, now);
+            let outbox = |link: &Link| self.connected_outbox(application, link, &user, now);
             match self
                 .store
                 .connect_account(&application.id, end_user_id, account, now, outbox)
@@ -100,7 +105,7 @@ impl Connections<'_> {
         reason: RemovalReason,
     ) -> Result<Option<Link>, ConferencingError> {
         let now = Timestamp::now();
-        let outbox = |link: &Link| Outbox {
+        let outbox = |link: &Link, credential: &Credential| Outbox {
             deliveries: notify::delivery_for(
                 application,
                 &AppEvent::LinkRemoved(link.clone(), reason),
@@ -109,6 +114,7 @@ impl Connections<'_> {
             .into_iter()
             .collect(),
             emails: Vec::new(),
+            audit: vec![link_removed_entry(credential, application, reason, now)],
         };
         let Some(removed) = self
             .store
@@ -124,11 +130,87 @@ impl Connections<'_> {
         Ok(Some(removed.link))
     }
 
+    /// Removes a whole Zoom account: every link to it (each application is told, with
+    /// `reason`), the credential and its tokens, and tells the end user by email. The
+    /// authorization is revoked at Zoom unless Zoom itself removed it. `None` when the
+    /// account is already gone.
+    #[tracing::instrument(skip_all, fields(credential_id))]
+    pub async fn remove_account(
+        &self,
+        credential_id: &str,
+        reason: RemovalReason,
+    ) -> Result<Option<RemovedAccount>, ConferencingError> {
+        let now = Timestamp::now();
+        let outbox = |credential: &Credential, links: &[RemovedLink]| Outbox {
+            deliveries: links
+                .iter()
+                .filter_map(|removed| {
+                    notify::delivery_for(
+                        &removed.application,
+                        &AppEvent::LinkRemoved(removed.link.clone(), reason),
+                        now,
+                    )
+                })
+                .collect(),
+            emails: vec![self.disconnected_email(credential, links, reason, now)],
+            audit: links
+                .iter()
+                .map(|removed| link_removed_entry(credential, &removed.application, reason, now))
+                .collect(),
+        };
+        let Some(removed) = self.store.remove_account(credential_id, outbox).await? else {
+            return Ok(None);
+        };
+        // Zoom has already killed the tokens of an app the user removed there.
+        if reason != RemovalReason::ProviderDeauthorized {
+            self.revoke(&removed.credential).await;
+        }
+        tracing::info!(?reason, links = removed.links.len(), "Zoom account removed");
+        Ok(Some(removed))
+    }
+
+    fn disconnected_email(
+        &self,
+        credential: &Credential,
+        links: &[RemovedLink],
+        reason: RemovalReason,
+        now: Timestamp,
+    ) -> NewEmail {
+        let apps = if links.is_empty() {
+            "No app was using it.".to_owned()
+        } else {
+            let names: Vec<&str> = links.iter().map(|l| l.application.name.as_str()).collect();
+            format!(
+                "These apps can no longer create or change Zoom meetings for you: {}.",
+                names.join(", ")
+            )
+        };
+        let how = match reason {
+            RemovalReason::ProviderDeauthorized => "You removed Convene from your Zoom account",
+            RemovalReason::Operator => "The Convene operator disconnected your Zoom account",
+            RemovalReason::EndUser | RemovalReason::App => "Your Zoom account was disconnected",
+        };
+        let body = format!(
+            "Hello {name},\n\n{how} ({email}), so Convene has deleted its access to it.\n\n{apps}\n\n\
+             Meetings already scheduled stay in Zoom, and their join links keep working.\n\n\
+             To connect again, use the app's Connect Zoom button. Your account page: {account}\n",
+            name = credential.display_name,
+            email = credential.email,
+            account = self.account_page,
+        );
+        notify::email(
+            &credential.email,
+            "Your Zoom account is disconnected",
+            &body,
+            now,
+        )
+    }
+
     fn connected_outbox(
         &self,
         application: &Application,
         link: &Link,
-        email: &str,
+        user: &ZoomUser,
         now: Timestamp,
     ) -> Outbox {
         let body = format!(
@@ -138,6 +220,7 @@ impl Connections<'_> {
              To remove its access, visit {account} or remove the app in Zoom's App Marketplace (Manage → Added apps).\n",
             name = link.account.display_name,
             app = application.name,
+            email = user.email,
             account = self.account_page,
         );
         Outbox {
@@ -149,9 +232,17 @@ impl Connections<'_> {
             .into_iter()
             .collect(),
             emails: vec![notify::email(
-                email,
+                &user.email,
                 &format!("{} is connected to your Zoom account", application.name),
                 &body,
+                now,
+            )],
+            audit: vec![NewAuditEntry::zoom_user(
+                &user.id,
+                Some(&application.id),
+                actor::APPLICATION,
+                "link.connected",
+                json!({"application": application.name, "link_id": link.id}),
                 now,
             )],
         }
@@ -175,4 +266,27 @@ impl Connections<'_> {
             }
         }
     }
+}
+
+/// The audit entry of a link removed from the Zoom account of `credential`.
+fn link_removed_entry(
+    credential: &Credential,
+    application: &Application,
+    reason: RemovalReason,
+    now: Timestamp,
+) -> NewAuditEntry {
+    let who = match reason {
+        RemovalReason::EndUser => actor::END_USER,
+        RemovalReason::App => actor::APPLICATION,
+        RemovalReason::ProviderDeauthorized => actor::ZOOM,
+        RemovalReason::Operator => actor::OPERATOR,
+    };
+    NewAuditEntry::zoom_user(
+        &credential.provider_user_id,
+        Some(&application.id),
+        who,
+        "link.removed",
+        json!({"application": application.name, "reason": reason}),
+        now,
+    )
 }

@@ -7,10 +7,10 @@ use sea_orm::{
 };
 
 use super::Store;
+use super::applications::Application;
 use super::credentials::{Credential, SealedTokens, status};
-use super::deliveries::{NewDelivery, insert_deliveries};
-use super::emails::{NewEmail, insert_emails};
-use super::entity::{credential, end_user, link};
+use super::entity::{application, credential, end_user, link};
+use super::outbox::Outbox;
 use crate::domain::{Link, LinkedAccount, Timestamp, new_id};
 
 impl Store {
@@ -57,13 +57,6 @@ pub struct AuthorizedAccount {
     pub tokens: SealedTokens,
 }
 
-/// Notifications to write in the same transaction as a link change.
-#[derive(Default)]
-pub struct Outbox {
-    pub deliveries: Vec<NewDelivery>,
-    pub emails: Vec<NewEmail>,
-}
-
 /// Why connecting could not be stored.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -80,6 +73,19 @@ pub struct Connected {
     /// The credential the link used before, now linked to nothing and deleted:
     /// its tokens are to be revoked at Zoom.
     pub orphaned: Option<Credential>,
+}
+
+/// A link removed with its Zoom account, and the application it belonged to.
+pub struct RemovedLink {
+    pub application: Application,
+    pub link: Link,
+}
+
+/// What removing a Zoom account changed: the credential, deleted with its tokens, and every
+/// link that used it.
+pub struct RemovedAccount {
+    pub credential: Credential,
+    pub links: Vec<RemovedLink>,
 }
 
 /// What removing a link changed.
@@ -153,7 +159,7 @@ impl Store {
             None => None,
         };
         let link = link_view(&txn, link_row).await?;
-        write_outbox(&txn, outbox(&link)).await?;
+        outbox(&link).write(&txn).await?;
         txn.commit().await.map_err(anyhow::Error::from)?;
         Ok(Connected { link, orphaned })
     }
@@ -165,7 +171,7 @@ impl Store {
         &self,
         application_id: &str,
         link_id: &str,
-        outbox: impl FnOnce(&Link) -> Outbox,
+        outbox: impl FnOnce(&Link, &Credential) -> Outbox,
     ) -> anyhow::Result<Option<Removed>> {
         let txn = self.begin_write().await?;
         let Some(row) = link::Entity::find_by_id(link_id.to_owned())
@@ -175,19 +181,63 @@ impl Store {
         else {
             return Ok(None);
         };
-        let credential_id = row.credential_id.clone();
-        let link = link_view(&txn, row).await?;
+        let credential = credential::Entity::find_by_id(row.credential_id.clone())
+            .one(&txn)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("link {link_id} has no credential"))?;
+        let end_user_id = end_user_external_id(&txn, &row.end_user_id).await?;
+        let link = to_link(row, end_user_id, credential.clone());
         link::Entity::delete_by_id(link_id.to_owned())
             .exec(&txn)
             .await?;
-        let orphaned = delete_if_orphaned(&txn, &credential_id).await?;
-        write_outbox(&txn, outbox(&link)).await?;
+        let orphaned = delete_if_orphaned(&txn, &credential.id).await?;
+        outbox(&link, &credential).write(&txn).await?;
         txn.commit().await?;
         Ok(Some(Removed { link, orphaned }))
     }
+
+    /// Removes a Zoom account: every link to the credential, then the credential and its
+    /// tokens, writing the notifications `outbox` builds — all in one transaction. `None` when
+    /// there is no such credential (already removed).
+    pub async fn remove_account(
+        &self,
+        credential_id: &str,
+        outbox: impl FnOnce(&Credential, &[RemovedLink]) -> Outbox,
+    ) -> anyhow::Result<Option<RemovedAccount>> {
+        let txn = self.begin_write().await?;
+        let Some(credential) = credential::Entity::find_by_id(credential_id.to_owned())
+            .one(&txn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let rows = link::Entity::find()
+            .filter(link::Column::CredentialId.eq(credential_id))
+            .order_by_asc(link::Column::ConnectedAt)
+            .find_also_related(application::Entity)
+            .all(&txn)
+            .await?;
+        let mut links = Vec::with_capacity(rows.len());
+        for (row, application) in rows {
+            let application =
+                application.ok_or_else(|| anyhow::anyhow!("link {} has no application", row.id))?;
+            let link = link_view(&txn, row).await?;
+            links.push(RemovedLink { application, link });
+        }
+        link::Entity::delete_many()
+            .filter(link::Column::CredentialId.eq(credential_id))
+            .exec(&txn)
+            .await?;
+        credential::Entity::delete_by_id(credential_id.to_owned())
+            .exec(&txn)
+            .await?;
+        outbox(&credential, &links).write(&txn).await?;
+        txn.commit().await?;
+        Ok(Some(RemovedAccount { credential, links }))
+    }
 }
 
-async fn upsert_credential<C: ConnectionTrait>(
+pub(super) async fn upsert_credential<C: ConnectionTrait>(
     db: &C,
     account: AuthorizedAccount,
     now: Timestamp,
@@ -258,7 +308,7 @@ async fn upsert_credential<C: ConnectionTrait>(
 }
 
 /// A new authorization makes every link to the credential work again.
-async fn restore_links<C: ConnectionTrait>(
+pub(super) async fn restore_links<C: ConnectionTrait>(
     db: &C,
     credential_id: &str,
     now: Timestamp,
@@ -299,15 +349,21 @@ async fn delete_if_orphaned<C: ConnectionTrait>(
 }
 
 async fn link_view<C: ConnectionTrait>(db: &C, row: link::Model) -> anyhow::Result<Link> {
-    let end_user = end_user::Entity::find_by_id(row.end_user_id.clone())
-        .one(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("link {} has no end user", row.id))?;
+    let end_user_id = end_user_external_id(db, &row.end_user_id).await?;
     let credential = credential::Entity::find_by_id(row.credential_id.clone())
         .one(db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("link {} has no credential", row.id))?;
-    Ok(to_link(row, end_user.external_id, credential))
+    Ok(to_link(row, end_user_id, credential))
+}
+
+/// The application's own id for an end user row.
+async fn end_user_external_id<C: ConnectionTrait>(db: &C, id: &str) -> anyhow::Result<String> {
+    Ok(end_user::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("end user {id} does not exist"))?
+        .external_id)
 }
 
 /// The contract's view of a stored link.
@@ -323,10 +379,4 @@ fn to_link(row: link::Model, end_user_id: String, credential: Credential) -> Lin
         },
         connected_at: row.connected_at,
     }
-}
-
-async fn write_outbox<C: ConnectionTrait>(db: &C, outbox: Outbox) -> anyhow::Result<()> {
-    insert_deliveries(db, outbox.deliveries).await?;
-    insert_emails(db, outbox.emails).await?;
-    Ok(())
 }

@@ -2,6 +2,7 @@
 //! outside this module names a table or writes SQL.
 
 pub mod applications;
+pub mod audit;
 pub mod connect_sessions;
 pub mod credentials;
 pub mod deliveries;
@@ -10,6 +11,7 @@ pub mod end_users;
 pub mod entity;
 pub mod events;
 pub mod links;
+pub mod outbox;
 pub mod sealed;
 
 use std::time::Duration;

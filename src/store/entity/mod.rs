@@ -4,6 +4,9 @@
 //! instants are [`crate::domain::Timestamp`] (BIGINT unix milliseconds), sealed secrets are
 //! `Vec<u8>` (BLOB / BYTEA) and JSON payloads are `String` (TEXT) on both databases.
 
+pub mod account_link;
+pub mod account_session;
+pub mod account_signin;
 pub mod api_key;
 pub mod application;
 pub mod audit_entry;
@@ -15,3 +18,4 @@ pub mod event;
 pub mod link;
 pub mod webhook_attempt;
 pub mod webhook_delivery;
+pub mod zoom_inbox;
