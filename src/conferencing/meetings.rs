@@ -24,6 +24,7 @@ use crate::domain::event::{EventInput, Patch};
 use crate::notify::{self, AppEvent};
 use crate::store::Store;
 use crate::store::applications::Application;
+use crate::store::audit::{NewAuditEntry, actor};
 use crate::store::credentials::status as link_status;
 use crate::store::events::{Event, EventChanges, changes, conferencing_status as state};
 use crate::zoom::types::{Meeting, MeetingRequest};
@@ -103,8 +104,10 @@ impl Meetings<'_> {
                 Step::Create { credential_id } => {
                     self.create(&application, &event, &credential_id).await
                 }
-                Step::Update => self.update(&event).await,
-                Step::Delete { then_drop_row } => self.delete(&event, then_drop_row).await,
+                Step::Update => self.update(&application, &event).await,
+                Step::Delete { then_drop_row } => {
+                    self.delete(&application, &event, then_drop_row).await
+                }
                 Step::Fail { code, message } => {
                     self.give_up(&application, &event, code, &message).await?;
                     return Ok(());
@@ -155,7 +158,11 @@ impl Meetings<'_> {
                 then_drop_row: true,
             });
         }
-        if !wanted || event.conferencing_status == state::FAILED {
+        // Failed, or deleted inside Zoom: nothing more until the application changes the event.
+        if !wanted
+            || event.conferencing_status == state::FAILED
+            || event.conferencing_status == state::REMOVED
+        {
             return Ok(Step::Done);
         }
         Ok(match host {
@@ -213,6 +220,14 @@ impl Meetings<'_> {
         self.save_telling(application, event, ready, AppEvent::ConferencingReady)
             .await?;
         tracing::info!(meeting_id = meeting.id, "Zoom meeting created");
+        self.record(
+            application,
+            event,
+            credential_id,
+            "meeting.created",
+            meeting.id,
+        )
+        .await;
         Ok(())
     }
 
@@ -256,7 +271,11 @@ impl Meetings<'_> {
         Ok(None)
     }
 
-    async fn update(&self, event: &Event) -> Result<(), ConferencingError> {
+    async fn update(
+        &self,
+        application: &Application,
+        event: &Event,
+    ) -> Result<(), ConferencingError> {
         let (Some(meeting_id), Some(credential_id)) =
             (meeting_id(event), &event.meeting_credential_id)
         else {
@@ -279,6 +298,14 @@ impl Meetings<'_> {
                 synced.synced_version = Set(Some(event.version));
                 synced.sync_attempts = Set(0);
                 self.store.update_event(synced).await?;
+                self.record(
+                    application,
+                    event,
+                    credential_id,
+                    "meeting.updated",
+                    meeting_id,
+                )
+                .await;
                 Ok(())
             }
             // Deleted inside Zoom meanwhile: make a new one on the next step.
@@ -290,7 +317,12 @@ impl Meetings<'_> {
         }
     }
 
-    async fn delete(&self, event: &Event, then_drop_row: bool) -> Result<(), ConferencingError> {
+    async fn delete(
+        &self,
+        application: &Application,
+        event: &Event,
+        then_drop_row: bool,
+    ) -> Result<(), ConferencingError> {
         if let (Some(meeting_id), Some(credential_id)) =
             (meeting_id(event), &event.meeting_credential_id)
         {
@@ -302,7 +334,17 @@ impl Meetings<'_> {
                 })
                 .await
             {
-                Ok(()) | Err(ConferencingError::Zoom(ZoomError::MeetingNotFound)) => {}
+                Ok(()) => {
+                    self.record(
+                        application,
+                        event,
+                        credential_id,
+                        "meeting.deleted",
+                        meeting_id,
+                    )
+                    .await;
+                }
+                Err(ConferencingError::Zoom(ZoomError::MeetingNotFound)) => {}
                 // The credential is gone (link removed): the meeting stays in Zoom, as promised.
                 Err(ConferencingError::NoCredential) => {}
                 Err(error) => return Err(error),
@@ -314,6 +356,40 @@ impl Meetings<'_> {
             self.store.update_event(cleared(&event.id)).await?;
         }
         Ok(())
+    }
+
+    /// Records what was done to the meeting in the host's Zoom account (the account page
+    /// shows it) and that the host's link was used. Best effort: the meeting change is made.
+    async fn record(
+        &self,
+        application: &Application,
+        event: &Event,
+        credential_id: &str,
+        action: &'static str,
+        meeting_id: i64,
+    ) {
+        let recorded = async {
+            let Some(credential) = self.store.find_credential(credential_id).await? else {
+                return Ok(());
+            };
+            let entry = NewAuditEntry::zoom_user(
+                &credential.provider_user_id,
+                Some(&application.id),
+                actor::APPLICATION,
+                action,
+                json!({
+                    "application": application.name,
+                    "meeting_id": meeting_id,
+                    "topic": event.summary,
+                    "start": event.start_at,
+                }),
+                Timestamp::now(),
+            );
+            self.store.record_meeting_activity(event, entry).await
+        };
+        if let Err(error) = recorded.await {
+            tracing::warn!(error = ?error, action, "could not record meeting activity");
+        }
     }
 
     /// Done for now: nothing due unless the event changed meanwhile.
@@ -415,7 +491,7 @@ impl Meetings<'_> {
     }
 
     /// Saves changes and tells the application, in one transaction.
-    async fn save_telling(
+    pub(super) async fn save_telling(
         &self,
         application: &Application,
         event: &Event,
@@ -478,7 +554,7 @@ pub fn event_view(event: &Event, host: &str) -> Value {
 }
 
 /// Zoom's meeting body for the stored event.
-fn meeting_body(event: &Event) -> Result<MeetingRequest, ConferencingError> {
+pub(super) fn meeting_body(event: &Event) -> Result<MeetingRequest, ConferencingError> {
     let input = stored_input(event)?;
     // Parsed as of its start: an event that has begun can still be kept in step.
     let as_of = Instant::from_millisecond(event.start_at.0).map_err(anyhow::Error::from)?;
@@ -515,7 +591,7 @@ fn meeting_id(event: &Event) -> Option<i64> {
 }
 
 /// Changes that forget the event's meeting.
-fn cleared(id: &str) -> EventChanges {
+pub(super) fn cleared(id: &str) -> EventChanges {
     let mut cleared = changes(id);
     cleared.meeting_id = Set(None);
     cleared.meeting_credential_id = Set(None);
@@ -534,6 +610,6 @@ fn backoff(settings: &SyncSettings, attempts: i32) -> Duration {
     (settings.backoff_base * 2u32.pow(doublings)).min(settings.backoff_max)
 }
 
-fn millis(duration: Duration) -> i64 {
+pub(super) fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }

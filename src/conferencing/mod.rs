@@ -5,11 +5,15 @@ mod broker;
 mod connections;
 mod mapping;
 mod meetings;
+mod zoom_changes;
+mod zoom_inbox;
 
 pub use broker::{BrokerSettings, TokenBroker, UpkeepReport};
 pub use connections::{Connections, ZOOM};
 pub use mapping::meeting_request;
 pub use meetings::{Meetings, SyncSettings, event_view};
+pub use zoom_changes::ZoomChange;
+pub use zoom_inbox::ZoomInbox;
 
 use secrecy::{ExposeSecret, SecretString};
 

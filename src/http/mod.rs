@@ -11,12 +11,13 @@ pub mod metrics;
 pub mod problem;
 pub mod rate_limit;
 pub mod state;
+pub mod zoom_webhooks;
 
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode, header};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router, middleware};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
+        .route("/webhooks/zoom", post(zoom_webhooks::receive))
         .route_layer(middleware::from_fn(metrics::remember_route))
         .fallback(problem::route_not_found)
         .with_state(state);

@@ -7,7 +7,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use url::Url;
 
 use super::rate_limit::ApiRateLimits;
-use crate::conferencing::{Connections, Meetings, SyncSettings, TokenBroker};
+use crate::conferencing::{Connections, Meetings, SyncSettings, TokenBroker, ZoomInbox};
 use crate::config::Config;
 use crate::notify::Notifier;
 use crate::store::Store;
@@ -67,6 +67,16 @@ impl AppState {
             broker: &self.broker,
             api: &self.zoom,
             settings: &self.sync,
+        }
+    }
+
+    /// Working Zoom's notifications, with this instance's parts.
+    pub fn zoom_inbox(&self) -> ZoomInbox<'_> {
+        ZoomInbox {
+            store: &self.store,
+            connections: self.connections(),
+            meetings: self.meetings(),
+            client_id: self.zoom_oauth.client_id(),
         }
     }
 }

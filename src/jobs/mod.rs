@@ -7,6 +7,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::conferencing::UpkeepReport;
+use crate::domain::Timestamp;
 use crate::http::state::AppState;
 
 /// Starts the periodic upkeep tasks; they stop when `stop` is cancelled.
@@ -65,7 +66,53 @@ pub fn spawn_upkeep(state: &AppState, stop: &CancellationToken) -> JoinSet<()> {
             }
         }
     }));
+    let inbox_state = state.clone();
+    tasks.spawn(every(tuning.outbox_poll, stop.clone(), move || {
+        let state = inbox_state.clone();
+        async move {
+            if let Err(error) = work_zoom_inbox(&state).await {
+                tracing::warn!(error = ?error, "Zoom inbox pass failed; will retry");
+            }
+        }
+    }));
+    let forget_state = state.clone();
+    tasks.spawn(every(INBOX_SWEEP, stop.clone(), move || {
+        let state = forget_state.clone();
+        async move {
+            let memory = i64::try_from(INBOX_MEMORY.as_millis()).unwrap_or(i64::MAX);
+            let before = Timestamp(Timestamp::now().0.saturating_sub(memory));
+            match state.store.forget_worked_inbox_entries(before).await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "forgot worked Zoom notifications"),
+                Err(error) => tracing::warn!(error = ?error, "could not sweep the Zoom inbox"),
+            }
+        }
+    }));
     tasks
+}
+
+/// Zoom notifications the worker takes per pass.
+const INBOX_BATCH: u64 = 32;
+/// How often worked notifications are swept.
+const INBOX_SWEEP: Duration = Duration::from_secs(3600);
+/// How long a worked notification is remembered, so that a redelivery is recognised: Zoom's
+/// last retry comes 85 minutes after the first attempt; three days leaves room for clock and
+/// queue delays on Zoom's side.
+const INBOX_MEMORY: Duration = Duration::from_secs(3 * 24 * 3600);
+
+/// Works due Zoom notifications (those whose first attempt failed, or whose instance died).
+async fn work_zoom_inbox(state: &AppState) -> anyhow::Result<()> {
+    let due = state
+        .store
+        .due_inbox_entries(Timestamp::now(), INBOX_BATCH)
+        .await?;
+    let inbox = state.zoom_inbox();
+    for entry_id in due {
+        if let Err(error) = inbox.work(&entry_id).await {
+            tracing::warn!(error = ?error, "working a Zoom notification failed; will retry");
+        }
+    }
+    Ok(())
 }
 
 /// Events whose meetings the worker handles per pass.
@@ -75,7 +122,7 @@ const MEETING_SYNC_BATCH: u64 = 32;
 async fn sync_due_meetings(state: &AppState) -> anyhow::Result<()> {
     let due = state
         .store
-        .events_due_for_sync(crate::domain::Timestamp::now(), MEETING_SYNC_BATCH)
+        .events_due_for_sync(Timestamp::now(), MEETING_SYNC_BATCH)
         .await?;
     let meetings = state.meetings();
     let passes = due.iter().map(|id| meetings.sync(id));

@@ -49,6 +49,8 @@ pub enum AppEvent {
     ConferencingReady(Value),
     /// The event's Zoom meeting could not be made or kept: `event.conferencing.failed`.
     ConferencingFailed(Value),
+    /// The event's Zoom meeting was deleted inside Zoom: `event.conferencing.removed`.
+    ConferencingRemoved(Value),
 }
 
 impl AppEvent {
@@ -60,6 +62,7 @@ impl AppEvent {
             AppEvent::LinkRemoved(..) => "link.removed",
             AppEvent::ConferencingReady(_) => "event.conferencing.ready",
             AppEvent::ConferencingFailed(_) => "event.conferencing.failed",
+            AppEvent::ConferencingRemoved(_) => "event.conferencing.removed",
         }
     }
 
@@ -73,9 +76,9 @@ impl AppEvent {
                 link,
                 reason: *reason,
             }),
-            AppEvent::ConferencingReady(event) | AppEvent::ConferencingFailed(event) => {
-                Ok(event.clone())
-            }
+            AppEvent::ConferencingReady(event)
+            | AppEvent::ConferencingFailed(event)
+            | AppEvent::ConferencingRemoved(event) => Ok(event.clone()),
         };
         // Plain structs of strings and timestamps: serializing them cannot fail.
         data.expect("webhook data serializes to JSON")

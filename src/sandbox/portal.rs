@@ -9,9 +9,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 use super::Emulator;
 use super::authorize::{AfterSignIn, sign_in_page};
@@ -250,27 +249,9 @@ async fn edit_meeting(
                 return meetings_page(&emulator, &signed_in, Some(message));
             }
         };
-        let old_object = changed_fields(&current.event_object(), &updated.event_object());
-        let object = updated.event_object();
-        let account_id = world
-            .users
-            .get(&updated.host_id)
-            .map(|host| host.account_id.clone());
-        let operator = world
-            .users
-            .get(&signed_in.user_id)
-            .map(|user| user.email.clone());
+        let payload = webhooks::meeting_updated(&world, current, &updated, &signed_in.user_id);
         world.meetings.insert(updated);
-        old_object.map(|old_object| {
-            json!({
-                "account_id": account_id,
-                "operator": operator,
-                "operator_id": signed_in.user_id,
-                "object": object,
-                "old_object": old_object,
-                "time_stamp": Timestamp::now().as_millisecond(),
-            })
-        })
+        payload
     };
     if let Some(payload) = notification {
         webhooks::notify(&emulator, "meeting.updated", payload);
@@ -308,28 +289,6 @@ fn page_draft(form: &Fields) -> Result<MeetingDraft, String> {
     })
 }
 
-/// `{id, uuid}` plus the previous value of every field that changed; none when nothing did.
-fn changed_fields(
-    before: &Map<String, Value>,
-    after: &Map<String, Value>,
-) -> Option<Map<String, Value>> {
-    let mut old = Map::new();
-    for (field, value) in before {
-        if after.get(field) != Some(value) {
-            old.insert(field.clone(), value.clone());
-        }
-    }
-    if old.is_empty() {
-        return None;
-    }
-    for field in ["id", "uuid"] {
-        if let Some(value) = before.get(field) {
-            old.insert(field.into(), value.clone());
-        }
-    }
-    Some(old)
-}
-
 async fn delete_meeting(
     State(emulator): State<Emulator>,
     Visitor(visitor): Visitor,
@@ -348,20 +307,7 @@ async fn delete_meeting(
         let Some(deleted) = world.meetings.remove(id) else {
             return see_other(&emulator, "/meetings");
         };
-        let account_id = world
-            .users
-            .get(&deleted.host_id)
-            .map(|host| host.account_id.clone());
-        let operator = world
-            .users
-            .get(&signed_in.user_id)
-            .map(|user| user.email.clone());
-        json!({
-            "account_id": account_id,
-            "operator": operator,
-            "operator_id": signed_in.user_id,
-            "object": deleted.event_object(),
-        })
+        webhooks::meeting_deleted(&world, &deleted, &signed_in.user_id)
     };
     webhooks::notify(&emulator, "meeting.deleted", payload);
     see_other(&emulator, "/meetings")

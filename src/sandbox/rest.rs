@@ -23,6 +23,7 @@ use super::state::World;
 use super::times::zoom_time;
 use super::tokens::AccessCheck;
 use super::validation::FieldError;
+use super::webhooks;
 
 const PAGE_SIZE_DEFAULT: usize = 30;
 const PAGE_SIZE_MAX: usize = 300;
@@ -395,9 +396,14 @@ async fn update_meeting(
                 .map_err(ApiError::validation)?
         }
     };
+    // Zoom notifies changes made through the API as it does those made in its portal.
+    let notification = webhooks::meeting_updated(&world, current, &updated, &caller.user_id);
     world.meetings.insert(updated);
     world.meetings.count_use(&host_id, now);
     drop(world);
+    if let Some(payload) = notification {
+        webhooks::notify(&emulator, "meeting.updated", payload);
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -412,7 +418,11 @@ async fn delete_meeting(
     match occurrence_param(query) {
         None => {
             let id = current.id;
-            world.meetings.remove(id);
+            if let Some(deleted) = world.meetings.remove(id) {
+                let payload = webhooks::meeting_deleted(&world, &deleted, &caller.user_id);
+                drop(world);
+                webhooks::notify(&emulator, "meeting.deleted", payload);
+            }
         }
         Some(occurrence) => {
             let occurrence = current

@@ -9,9 +9,11 @@ use hmac::{Hmac, KeyInit, Mac};
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sha2::Sha256;
 
+use super::meetings::Meeting;
+use super::state::World;
 use super::{Emulator, random};
 
 /// Zoom counts a delivery as failed when no 2xx arrives within 3 seconds.
@@ -84,6 +86,60 @@ pub(crate) fn hmac_hex(secret: &str, message: &[u8]) -> String {
     };
     mac.update(message);
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// `meeting.updated`'s payload for `before` becoming `after` at `operator_id`'s hands; none
+/// when nothing Zoom reports changed.
+pub(crate) fn meeting_updated(
+    world: &World,
+    before: &Meeting,
+    after: &Meeting,
+    operator_id: &str,
+) -> Option<Value> {
+    let old_object = changed_fields(&before.event_object(), &after.event_object())?;
+    let mut payload = operation(world, &after.host_id, operator_id);
+    payload["object"] = Value::Object(after.event_object());
+    payload["old_object"] = Value::Object(old_object);
+    payload["time_stamp"] = json!(Timestamp::now().as_millisecond());
+    Some(payload)
+}
+
+/// `meeting.deleted`'s payload for `deleted`, removed by `operator_id`.
+pub(crate) fn meeting_deleted(world: &World, deleted: &Meeting, operator_id: &str) -> Value {
+    let mut payload = operation(world, &deleted.host_id, operator_id);
+    payload["object"] = Value::Object(deleted.event_object());
+    payload
+}
+
+/// Who did it, in whose account: the common part of meeting notifications.
+fn operation(world: &World, host_id: &str, operator_id: &str) -> Value {
+    json!({
+        "account_id": world.users.get(host_id).map(|host| host.account_id.clone()),
+        "operator": world.users.get(operator_id).map(|user| user.email.clone()),
+        "operator_id": operator_id,
+    })
+}
+
+/// `{id, uuid}` plus the previous value of every field that changed; none when nothing did.
+fn changed_fields(
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+) -> Option<Map<String, Value>> {
+    let mut old = Map::new();
+    for (field, value) in before {
+        if after.get(field) != Some(value) {
+            old.insert(field.clone(), value.clone());
+        }
+    }
+    if old.is_empty() {
+        return None;
+    }
+    for field in ["id", "uuid"] {
+        if let Some(value) = before.get(field) {
+            old.insert(field.into(), value.clone());
+        }
+    }
+    Some(old)
 }
 
 /// Sends `event` to the subscribed URL, if any, in the background, retrying per the

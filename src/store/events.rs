@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use super::Store;
+use super::audit::{NewAuditEntry, insert_audit_entries};
 use super::deliveries::{NewDelivery, insert_deliveries};
 use super::end_users::{EndUserDetails, upsert_end_user};
 use super::entity::{event, link};
@@ -146,6 +147,37 @@ impl Store {
         event::Entity::delete_by_id(id.to_owned())
             .exec(self.connection())
             .await?;
+        Ok(())
+    }
+
+    /// Ids of the events whose Zoom meeting is `meeting_id` (one, unless two applications
+    /// share a meeting somehow).
+    pub async fn events_with_meeting(&self, meeting_id: &str) -> anyhow::Result<Vec<String>> {
+        Ok(event::Entity::find()
+            .select_only()
+            .column(event::Column::Id)
+            .filter(event::Column::MeetingId.eq(meeting_id))
+            .into_tuple()
+            .all(self.connection())
+            .await?)
+    }
+
+    /// Records something done to a meeting in the host's Zoom account: the audit entry, and
+    /// the host's link as last used now.
+    pub async fn record_meeting_activity(
+        &self,
+        event: &Event,
+        entry: NewAuditEntry,
+    ) -> anyhow::Result<()> {
+        let txn = self.begin_write().await?;
+        link::Entity::update_many()
+            .col_expr(link::Column::LastUsedAt, Expr::value(entry.created_at.0))
+            .filter(link::Column::ApplicationId.eq(event.application_id.as_str()))
+            .filter(link::Column::EndUserId.eq(event.host_end_user_id.as_str()))
+            .exec(&txn)
+            .await?;
+        insert_audit_entries(&txn, vec![entry]).await?;
+        txn.commit().await?;
         Ok(())
     }
 

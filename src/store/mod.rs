@@ -13,6 +13,7 @@ pub mod events;
 pub mod links;
 pub mod outbox;
 pub mod sealed;
+pub mod zoom_inbox;
 
 use std::time::Duration;
 

@@ -6,6 +6,7 @@ mod error;
 mod oauth;
 mod rest;
 mod transport;
+pub mod notification;
 pub mod types;
 
 pub use error::{ZoomError, ZoomFieldError};

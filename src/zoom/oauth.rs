@@ -139,6 +139,11 @@ impl ZoomOAuth {
         })
     }
 
+    /// The hub's Zoom app, as Zoom names it in notifications.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
     /// A new authorize URL with a random state and an S256 PKCE challenge.
     pub fn start_authorization(&self) -> AuthorizationStart {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();

@@ -182,7 +182,7 @@ pub struct MeetingSummary {
 }
 
 /// Zoom sends meeting ids as JSON integers beyond 32 bits; accept a string too.
-fn int64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+pub(super) fn int64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Id {

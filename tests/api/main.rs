@@ -21,3 +21,4 @@ mod tenancy;
 mod token_broker;
 mod zoom_client;
 mod zoom_fixture;
+mod zoom_webhooks;

@@ -174,7 +174,7 @@ async fn attempts(app: &TestApp, id: &str) -> Vec<DeliveryAttempt> {
 }
 
 /// Checks the signature with its own HMAC, as an application would.
-fn assert_signed(secret: &str, received: &Received) {
+pub fn assert_signed(secret: &str, received: &Received) {
     let key = STANDARD
         .decode(secret.strip_prefix("whsec_").expect("whsec_ prefix"))
         .unwrap();

@@ -44,4 +44,16 @@ pub enum Relation {
     EndUser,
 }
 
+impl Related<super::application::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Application.def()
+    }
+}
+
+impl Related<super::end_user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::EndUser.def()
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}

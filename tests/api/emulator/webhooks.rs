@@ -1,6 +1,6 @@
 //! Webhooks: URL validation, signatures, Zoom's retry rule, and the notifications that user
 //! actions on the emulator's pages cause (`app_deauthorized`, `meeting.updated`,
-//! `meeting.deleted`) — and that API calls do not.
+//! `meeting.deleted`) and that API calls cause alike.
 
 use std::time::Duration;
 
@@ -403,7 +403,9 @@ async fn deleting_a_meeting_on_the_meetings_page_sends_meeting_deleted() {
 }
 
 #[tokio::test]
-async fn changes_through_the_api_send_no_webhooks() {
+async fn changes_through_the_api_are_notified_too() {
+    // Zoom notifies a meeting's changes whoever made them, the subscribed app included: an
+    // app must recognise its own changes coming back.
     let emulator = start().await;
     let receiver = Receiver::acknowledging().await;
     subscribe(&emulator, &receiver.url).await;
@@ -416,11 +418,19 @@ async fn changes_through_the_api_send_no_webhooks() {
         .send()
         .await
         .unwrap();
+    eventually("meeting.updated", || receiver.events().len() == 1).await;
     rest(&emulator, Method::DELETE, &path, &tokens.access_token)
         .send()
         .await
         .unwrap();
+    eventually("meeting.deleted", || receiver.events().len() == 2).await;
 
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(receiver.received().is_empty());
+    let events = receiver.events();
+    let ana = emulator.emulator.user_by_email(ANA).unwrap();
+    assert_eq!(events[0]["event"], "meeting.updated");
+    assert_eq!(events[0]["payload"]["operator_id"], ana.id.as_str());
+    assert_eq!(events[0]["payload"]["object"]["topic"], "API 2");
+    assert_eq!(events[0]["payload"]["old_object"]["topic"], "API");
+    assert_eq!(events[1]["event"], "meeting.deleted");
+    assert_eq!(events[1]["payload"]["object"]["id"], meeting["id"]);
 }
