@@ -24,8 +24,12 @@ use tokio::time::Instant;
 
 use super::ConferencingError;
 use crate::domain::{Timestamp, new_id};
+use crate::notify::{self, AppEvent};
 use crate::store::Store;
 use crate::store::credentials::{Credential, status};
+use crate::store::emails::NewEmail;
+use crate::store::links::AppLink;
+use crate::store::outbox::Outbox;
 use crate::vault::{KeyRing, Purpose, SealContext};
 use crate::zoom::{TokenGrant, ZoomError, ZoomOAuth};
 
@@ -240,18 +244,14 @@ impl TokenBroker {
             Ok(grant) => self.store_grant(credential, grant, now).await,
             Err(ZoomError::RefreshTokenDead(reason)) => {
                 tracing::warn!(credential_id = %credential.id, %reason, "Zoom refused the refresh token; the user must reconnect");
-                self.store
-                    .mark_credential_needs_reauth(&credential.id, credential.version, now)
-                    .await?;
+                self.mark_needs_reauth(credential, now).await?;
                 Err(ConferencingError::NeedsReauth)
             }
             Err(error) => {
                 let failing_since = credential.refresh_failing_since.unwrap_or(now);
                 if now.0 - failing_since.0 >= millis(self.settings.give_up_after) {
                     tracing::warn!(credential_id = %credential.id, %error, "refresh has failed for too long; giving up");
-                    self.store
-                        .mark_credential_needs_reauth(&credential.id, credential.version, now)
-                        .await?;
+                    self.mark_needs_reauth(credential, now).await?;
                     return Err(ConferencingError::NeedsReauth);
                 }
                 let next = Timestamp(now.0 + millis(self.backoff(credential.refresh_failures)));
@@ -265,6 +265,34 @@ impl TokenBroker {
                 }
             }
         }
+    }
+
+    /// The user must reconnect: the credential and its links say so, each linked application
+    /// hears `link.needs_reauth` and the user gets an email — unless a new authorization
+    /// arrived since `credential` was read.
+    async fn mark_needs_reauth(
+        &self,
+        credential: &Credential,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
+        let outbox = |credential: &Credential, links: &[AppLink]| Outbox {
+            deliveries: links
+                .iter()
+                .filter_map(|app_link| {
+                    notify::delivery_for(
+                        &app_link.application,
+                        &AppEvent::LinkNeedsReauth(app_link.link.clone()),
+                        now,
+                    )
+                })
+                .collect(),
+            emails: vec![reconnect_email(credential, links, now)],
+            audit: Vec::new(),
+        };
+        self.store
+            .mark_credential_needs_reauth(&credential.id, credential.version, now, outbox)
+            .await?;
+        Ok(())
     }
 
     async fn store_grant(
@@ -348,4 +376,26 @@ impl TokenBroker {
 
 fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Asks the user to reconnect the Zoom account the linked applications can no longer use.
+fn reconnect_email(credential: &Credential, links: &[AppLink], now: Timestamp) -> NewEmail {
+    let apps: Vec<&str> = links
+        .iter()
+        .map(|app_link| app_link.application.name.as_str())
+        .collect();
+    let body = format!(
+        "Hello {name},\n\nZoom no longer accepts Convene's access to your Zoom account {email}, \
+         so {apps} cannot create or change Zoom meetings for you.\n\n\
+         Meetings already scheduled stay in Zoom. To fix this, open the app and choose Connect Zoom again.\n",
+        name = credential.display_name,
+        email = credential.email,
+        apps = apps.join(", "),
+    );
+    notify::email(
+        &credential.email,
+        "Please reconnect your Zoom account",
+        &body,
+        now,
+    )
 }

@@ -14,11 +14,11 @@ use crate::store::applications::Application;
 use crate::store::audit::{NewAuditEntry, actor};
 use crate::store::credentials::Credential;
 use crate::store::emails::NewEmail;
-use crate::store::links::{AuthorizedAccount, ConnectError, RemovedAccount, RemovedLink};
+use crate::store::links::{AuthorizedAccount, ConnectError, RemovedAccount, AppLink};
 use crate::store::outbox::Outbox;
 use crate::vault::{KeyRing, Purpose, SealContext};
 use crate::zoom::types::ZoomUser;
-use crate::zoom::{ZoomApi, ZoomOAuth};
+use crate::zoom::{TokenGrant, ZoomApi, ZoomOAuth};
 
 /// The provider name stored with credentials.
 pub const ZOOM: &str = "zoom";
@@ -65,15 +65,7 @@ impl Connections<'_> {
         // Sealed for one credential id; if another connect created the
         // credential meanwhile, seal again for its id (once is enough).
         for _ in 0..2 {
-            let account = AuthorizedAccount {
-                credential_id: credential_id.clone(),
-                provider: ZOOM.to_owned(),
-                provider_user_id: user.id.clone(),
-                provider_account_id: user.account_id.clone(),
-                email: user.email.clone(),
-                display_name: user.name(),
-                tokens: super::seal_grant(self.vault, &credential_id, &grant, now),
-            };
+            let account = self.authorized_account(&credential_id, &user, &grant, now);
             let outbox = |link: &Link| self.connected_outbox(application, link, &user, now);
             match self
                 .store
@@ -141,7 +133,7 @@ impl Connections<'_> {
         reason: RemovalReason,
     ) -> Result<Option<RemovedAccount>, ConferencingError> {
         let now = Timestamp::now();
-        let outbox = |credential: &Credential, links: &[RemovedLink]| Outbox {
+        let outbox = |credential: &Credential, links: &[AppLink]| Outbox {
             deliveries: links
                 .iter()
                 .filter_map(|removed| {
@@ -172,7 +164,7 @@ impl Connections<'_> {
     fn disconnected_email(
         &self,
         credential: &Credential,
-        links: &[RemovedLink],
+        links: &[AppLink],
         reason: RemovalReason,
         now: Timestamp,
     ) -> NewEmail {
@@ -245,6 +237,25 @@ impl Connections<'_> {
                 json!({"application": application.name, "link_id": link.id}),
                 now,
             )],
+        }
+    }
+
+    /// `user`'s new authorization, its tokens sealed for the credential `credential_id`.
+    pub(super) fn authorized_account(
+        &self,
+        credential_id: &str,
+        user: &ZoomUser,
+        grant: &TokenGrant,
+        now: Timestamp,
+    ) -> AuthorizedAccount {
+        AuthorizedAccount {
+            credential_id: credential_id.to_owned(),
+            provider: ZOOM.to_owned(),
+            provider_user_id: user.id.clone(),
+            provider_account_id: user.account_id.clone(),
+            email: user.email.clone(),
+            display_name: user.name(),
+            tokens: super::seal_grant(self.vault, credential_id, grant, now),
         }
     }
 

@@ -10,6 +10,8 @@ use sea_orm::{
 
 use super::Store;
 use super::entity::{credential, link};
+use super::links::{AppLink, app_links};
+use super::outbox::Outbox;
 use crate::domain::Timestamp;
 
 /// A credential as stored (tokens sealed).
@@ -179,14 +181,16 @@ impl Store {
 
     /// Marks a credential and its links as needing the user to reconnect, and
     /// releases any lease — unless the credential changed since it was read at
-    /// `seen_version` (a new authorization arrived meanwhile). Returns the ids
-    /// of the links that changed.
+    /// `seen_version` (a new authorization arrived meanwhile). Writes the
+    /// notifications `outbox` builds from the credential and the links that
+    /// changed, in the same transaction; returns those links.
     pub async fn mark_credential_needs_reauth(
         &self,
         id: &str,
         seen_version: i64,
         now: Timestamp,
-    ) -> anyhow::Result<Vec<String>> {
+        outbox: impl FnOnce(&Credential, &[AppLink]) -> Outbox,
+    ) -> anyhow::Result<Vec<AppLink>> {
         let txn = self.begin_write().await?;
         let marked = credential::Entity::update_many()
             .col_expr(
@@ -223,8 +227,20 @@ impl Store {
             .filter(link::Column::CredentialId.eq(id))
             .exec(&txn)
             .await?;
+        let links: Vec<AppLink> = app_links(&txn, id)
+            .await?
+            .into_iter()
+            .filter(|app_link| changed.contains(&app_link.link.id))
+            .collect();
+        if !links.is_empty() {
+            let credential = credential::Entity::find_by_id(id.to_owned())
+                .one(&txn)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("credential {id} vanished while marked"))?;
+            outbox(&credential, &links).write(&txn).await?;
+        }
         txn.commit().await?;
-        Ok(changed)
+        Ok(links)
     }
 
     /// Active credentials to refresh now: idle since before `idle_before`, or

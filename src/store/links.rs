@@ -75,8 +75,8 @@ pub struct Connected {
     pub orphaned: Option<Credential>,
 }
 
-/// A link removed with its Zoom account, and the application it belonged to.
-pub struct RemovedLink {
+/// A link, and the application it belongs to.
+pub struct AppLink {
     pub application: Application,
     pub link: Link,
 }
@@ -85,7 +85,7 @@ pub struct RemovedLink {
 /// link that used it.
 pub struct RemovedAccount {
     pub credential: Credential,
-    pub links: Vec<RemovedLink>,
+    pub links: Vec<AppLink>,
 }
 
 /// What removing a link changed.
@@ -202,7 +202,7 @@ impl Store {
     pub async fn remove_account(
         &self,
         credential_id: &str,
-        outbox: impl FnOnce(&Credential, &[RemovedLink]) -> Outbox,
+        outbox: impl FnOnce(&Credential, &[AppLink]) -> Outbox,
     ) -> anyhow::Result<Option<RemovedAccount>> {
         let txn = self.begin_write().await?;
         let Some(credential) = credential::Entity::find_by_id(credential_id.to_owned())
@@ -211,19 +211,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        let rows = link::Entity::find()
-            .filter(link::Column::CredentialId.eq(credential_id))
-            .order_by_asc(link::Column::ConnectedAt)
-            .find_also_related(application::Entity)
-            .all(&txn)
-            .await?;
-        let mut links = Vec::with_capacity(rows.len());
-        for (row, application) in rows {
-            let application =
-                application.ok_or_else(|| anyhow::anyhow!("link {} has no application", row.id))?;
-            let link = link_view(&txn, row).await?;
-            links.push(RemovedLink { application, link });
-        }
+        let links = app_links(&txn, credential_id).await?;
         link::Entity::delete_many()
             .filter(link::Column::CredentialId.eq(credential_id))
             .exec(&txn)
@@ -346,6 +334,27 @@ async fn delete_if_orphaned<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(Some(orphan))
+}
+
+/// Every link to a credential, with its application, oldest first.
+pub(super) async fn app_links<C: ConnectionTrait>(
+    db: &C,
+    credential_id: &str,
+) -> anyhow::Result<Vec<AppLink>> {
+    let rows = link::Entity::find()
+        .filter(link::Column::CredentialId.eq(credential_id))
+        .order_by_asc(link::Column::ConnectedAt)
+        .find_also_related(application::Entity)
+        .all(db)
+        .await?;
+    let mut links = Vec::with_capacity(rows.len());
+    for (row, application) in rows {
+        let application =
+            application.ok_or_else(|| anyhow::anyhow!("link {} has no application", row.id))?;
+        let link = link_view(db, row).await?;
+        links.push(AppLink { application, link });
+    }
+    Ok(links)
 }
 
 async fn link_view<C: ConnectionTrait>(db: &C, row: link::Model) -> anyhow::Result<Link> {

@@ -565,6 +565,7 @@ async fn a_link_needing_reauth_is_restored_by_connecting_again() {
             &stored.id,
             stored.version,
             convene::domain::Timestamp::now(),
+            |_, _| convene::store::outbox::Outbox::default(),
         )
         .await
         .unwrap();

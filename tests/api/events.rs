@@ -329,6 +329,7 @@ async fn a_host_without_a_link_is_409_not_connected_and_one_needing_reauth_is_40
             &stored.id,
             stored.version,
             convene::domain::Timestamp::now(),
+            |_, _| convene::store::outbox::Outbox::default(),
         )
         .await
         .unwrap();
@@ -926,6 +927,21 @@ async fn a_dead_zoom_authorization_fails_the_conferencing_as_needs_reauth_and_te
     assert_eq!(event["conferencing"]["error"]["code"], "needs_reauth");
     let failed = told(&hooks, "event.conferencing.failed").await;
     assert_eq!(failed["data"]["event_id"], "appt-1");
+    let reauth = told(&hooks, "link.needs_reauth").await;
+    assert_eq!(reauth["data"]["end_user_id"], "t-1");
+    assert_eq!(reauth["data"]["status"], "needs_reauth");
+    let emails = {
+        use sea_orm::EntityTrait;
+        convene::store::entity::email::Entity::find()
+            .all(app.store.connection())
+            .await
+            .unwrap()
+    };
+    assert!(
+        emails.iter().any(|email| email.to_address == ANA
+            && email.subject == "Please reconnect your Zoom account"),
+        "the user is asked to reconnect"
+    );
     let again = session("2030-12-02T15:00:00Z", "2030-12-02T15:50:00Z");
     assert_problem(
         app.put_event(&tenant, "appt-2", &again).await,
