@@ -143,6 +143,10 @@ pub struct Tuning {
     pub token_keeper_interval: Duration,
     /// How long a connect session's URL can be used.
     pub connect_session_ttl: Duration,
+    /// How long an application's account-page link can be used (once).
+    pub account_link_ttl: Duration,
+    /// How long a signed-in account-page session lasts, from sign-in.
+    pub account_session_ttl: Duration,
     /// How long an API request waits for Zoom before answering with
     /// conferencing `pending` (the work goes on in the background).
     pub zoom_request_budget: Duration,
@@ -165,6 +169,8 @@ impl Default for Tuning {
             max_db_connections: 16,
             token_keeper_interval: Duration::from_secs(60),
             connect_session_ttl: Duration::from_secs(30 * 60),
+            account_link_ttl: Duration::from_secs(15 * 60),
+            account_session_ttl: Duration::from_secs(60 * 60),
             zoom_request_budget: Duration::from_secs(3),
             meeting_retry_base: Duration::from_secs(5),
             // 5 s doubling to an hour: about a day of trying.

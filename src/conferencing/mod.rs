@@ -5,6 +5,7 @@ mod broker;
 mod connections;
 mod mapping;
 mod meetings;
+mod sign_in;
 mod zoom_changes;
 mod zoom_inbox;
 
@@ -12,6 +13,7 @@ pub use broker::{BrokerSettings, TokenBroker, UpkeepReport};
 pub use connections::{Connections, ZOOM};
 pub use mapping::meeting_request;
 pub use meetings::{Meetings, SyncSettings, event_view};
+pub use sign_in::SignedInWithZoom;
 pub use zoom_changes::ZoomChange;
 pub use zoom_inbox::ZoomInbox;
 

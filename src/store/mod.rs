@@ -1,6 +1,7 @@
 //! The database: connecting, migrating, and every query the hub runs. Nothing
 //! outside this module names a table or writes SQL.
 
+pub mod account;
 pub mod applications;
 pub mod audit;
 pub mod connect_sessions;

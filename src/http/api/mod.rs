@@ -1,5 +1,6 @@
 //! `/v1`: the client API, authenticated by application API keys.
 
+mod account_links;
 mod connect_sessions;
 mod end_users;
 mod events;
@@ -15,6 +16,10 @@ pub fn router() -> Router<AppState> {
         .route("/connect_sessions", post(connect_sessions::create))
         .route("/connect_sessions/{id}", get(connect_sessions::show))
         .route("/end_users/{end_user_id}", get(end_users::show))
+        .route(
+            "/end_users/{end_user_id}/account_link",
+            post(account_links::create),
+        )
         .route("/links/{link_id}", delete(links::remove))
         .route("/events", get(events::list))
         .route(

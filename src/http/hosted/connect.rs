@@ -5,24 +5,26 @@
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 use url::Url;
 
-use super::cookies::{self, SetCookie};
+use super::cookies;
+use super::csrf::{CsrfCookie, Forgery};
 use super::page::{PageError, no_store, render};
+use super::zoom_return::{self, ZoomReturn};
 use crate::domain::{Timestamp, UrlToken};
 use crate::http::state::AppState;
 use crate::store::applications::Application;
 use crate::store::connect_sessions::ConnectSession;
 use crate::vault::{Purpose, SealContext};
 
-const CSRF_COOKIE: &str = "convene_csrf";
-const STATE_COOKIE: &str = "convene_oauth_state";
-const CALLBACK_PATH: &str = "/connect/zoom/callback";
+const CSRF: CsrfCookie = CsrfCookie {
+    name: "convene_csrf",
+    path: "/connect",
+};
 
 #[derive(askama::Template)]
 #[template(path = "hosted/connect.html")]
@@ -39,10 +41,7 @@ pub async fn show(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let (session, application) = open_session(&state, &token).await?;
-    // Reuse the browser's CSRF value so two open tabs both work.
-    let csrf = cookies::read(&headers, CSRF_COOKIE)
-        .filter(|value| value.len() == 43)
-        .map_or_else(|| UrlToken::generate().expose().to_owned(), str::to_owned);
+    let csrf = CSRF.value(&headers);
     let action = format!("/connect/{token}");
     let page = ConnectPage {
         app_name: &application.name,
@@ -50,16 +49,11 @@ pub async fn show(
         csrf: &csrf,
     };
     let mut response = render(&page).into_response();
-    set_cookie(
+    CSRF.set(
         &mut response,
-        &SetCookie {
-            name: CSRF_COOKIE,
-            value: &csrf,
-            path: "/connect",
-            same_site: "Strict",
-            max_age_seconds: seconds_left(&session),
-            secure: is_https(&state),
-        },
+        &csrf,
+        seconds_left(&session),
+        is_https(&state),
     );
     no_store(&mut response);
     Ok(response)
@@ -86,15 +80,22 @@ pub async fn choose(
             "The form was incomplete. Go back and choose again.",
         )
     })?;
-    check_same_site(&state, &headers)?;
-    let cookie = cookies::read(&headers, CSRF_COOKIE).unwrap_or("");
-    let matches: bool = cookie.as_bytes().ct_eq(choice.csrf.as_bytes()).into();
-    if !matches || cookie.is_empty() {
-        return Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            "Please try again",
-            "This page expired in your browser. Go back, reload it and choose again.",
-        ));
+    match CSRF.check(&state.public_url, &headers, &choice.csrf) {
+        Ok(()) => {}
+        Err(Forgery::CrossSite) => {
+            return Err(PageError::new(
+                StatusCode::FORBIDDEN,
+                "Please try again",
+                "This form was sent from another site. Open the link from the app again.",
+            ));
+        }
+        Err(Forgery::TokenMismatch) => {
+            return Err(PageError::new(
+                StatusCode::FORBIDDEN,
+                "Please try again",
+                "This page expired in your browser. Go back, reload it and choose again.",
+            ));
+        }
     }
     let (session, application) = open_session(&state, &token).await?;
     match choice.choice.as_str() {
@@ -126,17 +127,11 @@ pub async fn choose(
                 return Err(used_or_expired(&application));
             }
             let mut response = Redirect::to(start.url.as_str()).into_response();
-            set_cookie(
+            zoom_return::remember_state(
                 &mut response,
-                &SetCookie {
-                    name: STATE_COOKIE,
-                    value: start.state.expose_secret(),
-                    path: CALLBACK_PATH,
-                    // Lax: Zoom sends the browser back with a top-level GET.
-                    same_site: "Lax",
-                    max_age_seconds: seconds_left(&session),
-                    secure: is_https(&state),
-                },
+                start.state.expose_secret(),
+                seconds_left(&session),
+                is_https(&state),
             );
             Ok(response)
         }
@@ -148,14 +143,8 @@ pub async fn choose(
     }
 }
 
-#[derive(Deserialize)]
-pub struct ZoomReturn {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-}
-
-/// `GET /connect/zoom/callback`: Zoom sends the browser back here.
+/// `GET /connect/zoom/callback`: Zoom sends the browser back here, from a connect session
+/// or from *Sign in with Zoom* on the account page (the `state` says which).
 pub async fn callback(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -174,20 +163,20 @@ pub async fn callback(
         .as_deref()
         .filter(|s| !s.is_empty())
         .ok_or_else(incomplete)?;
-    let session = state
+    let Some(session) = state
         .store
         .find_connect_session_by_oauth_state(&UrlToken::hash_of(oauth_state))
         .await?
-        .ok_or_else(incomplete)?;
+    else {
+        return super::account::finish_sign_in(&state, &headers, returned).await;
+    };
     let application = state
         .store
         .find_application(&session.application_id)
         .await?
         .ok_or_else(incomplete)?;
     // The state must come back to the browser that left with it.
-    let cookie = cookies::read(&headers, STATE_COOKIE).unwrap_or("");
-    let same_browser: bool = cookie.as_bytes().ct_eq(oauth_state.as_bytes()).into();
-    if !same_browser {
+    if !zoom_return::is_same_browser(&headers, oauth_state) {
         return Err(PageError::new(
             StatusCode::BAD_REQUEST,
             "Please start again",
@@ -206,17 +195,7 @@ pub async fn callback(
         return Err(used_or_expired(&application));
     }
     let mut response = finish(&state, &session, &application, returned, verifier).await;
-    set_cookie(
-        &mut response,
-        &SetCookie {
-            name: STATE_COOKIE,
-            value: "",
-            path: CALLBACK_PATH,
-            same_site: "Lax",
-            max_age_seconds: 0,
-            secure: is_https(&state),
-        },
-    );
+    zoom_return::forget_state(&mut response, is_https(&state));
     Ok(response)
 }
 
@@ -336,38 +315,10 @@ fn back_to_app(session: &ConnectSession, params: &[(&str, &str)]) -> Response {
     response
 }
 
-/// Refuses form posts another site made the browser send.
-fn check_same_site(state: &AppState, headers: &HeaderMap) -> Result<(), PageError> {
-    let cross_site = headers
-        .get("sec-fetch-site")
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|site| site == "cross-site");
-    let foreign_origin = headers
-        .get(header::ORIGIN)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|origin| {
-            origin != "null" && origin != state.public_url.origin().ascii_serialization()
-        });
-    if cross_site || foreign_origin {
-        return Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            "Please try again",
-            "This form was sent from another site. Open the link from the app again.",
-        ));
-    }
-    Ok(())
-}
-
-fn set_cookie(response: &mut Response, cookie: &SetCookie<'_>) {
-    if let Ok(value) = HeaderValue::from_str(&cookie.header()) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-}
-
 fn seconds_left(session: &ConnectSession) -> i64 {
     (session.expires_at.0 - Timestamp::now().0) / 1000
 }
 
 fn is_https(state: &AppState) -> bool {
-    state.public_url.scheme() == "https"
+    cookies::secure_for(&state.public_url)
 }

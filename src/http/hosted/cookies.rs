@@ -1,7 +1,9 @@
 //! The few cookies hosted pages set: HttpOnly, SameSite, Secure behind HTTPS.
 
-use axum::http::HeaderMap;
-use axum::http::header::COOKIE;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
+use url::Url;
 
 /// A cookie to set.
 pub struct SetCookie<'a> {
@@ -29,6 +31,18 @@ impl SetCookie<'_> {
     }
 }
 
+/// Adds `cookie` to the response.
+pub fn set(response: &mut Response, cookie: &SetCookie<'_>) {
+    if let Ok(value) = HeaderValue::from_str(&cookie.header()) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+}
+
+/// Whether cookies must be `Secure`: the hub is reached over HTTPS.
+pub fn secure_for(public_url: &Url) -> bool {
+    public_url.scheme() == "https"
+}
+
 /// The value of the named cookie the browser sent.
 pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -44,7 +58,6 @@ pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn cookies_are_found_among_others() {
