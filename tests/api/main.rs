@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real hub on a random port over a fresh
 //! database (SQLite, or PostgreSQL when CONVENE_TEST_DATABASE_URL is set).
 
+mod account;
 mod admin_api;
 mod authentication;
 mod browser;
