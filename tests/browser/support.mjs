@@ -224,6 +224,16 @@ export async function connectSession(h, apiKey, { endUserId = 'therapist-42', re
   return { ...session, url: new URL(session.url, h.baseUrl + '/').toString() };
 }
 
+/**
+ * Makes a single-use account-page link for an end user:
+ * `POST /v1/end_users/{id}/account_link`.
+ * @returns {Promise<{url: string, expires_at: string}>} `url` made absolute
+ */
+export async function accountLink(h, apiKey, endUserId) {
+  const link = await expectStatus(201, h, 'POST', `/v1/end_users/${encodeURIComponent(endUserId)}/account_link`, { token: apiKey });
+  return { ...link, url: new URL(link.url, h.baseUrl + '/').toString() };
+}
+
 // ---------------------------------------------------------------------------
 // The browser
 
@@ -400,4 +410,41 @@ function freePort() {
       server.close(() => done(port));
     });
   });
+}
+
+// ---------------------------------------------------------------------------
+// Flows
+
+/**
+ * Connects Zoom for an end user the way a person does, in `page`: opens a new
+ * connect URL, presses Connect Zoom, signs in to the Zoom emulator as `email`
+ * (unless the emulator still has them signed in) and allows. Resolves to the
+ * `link_id` the app got back.
+ */
+export async function connectZoomInBrowser(page, h, apiKey, { endUserId, email }) {
+  const session = await connectSession(h, apiKey, { endUserId, redirectUri: APP_CALLBACK });
+  await page.goto(session.url);
+  await arrivedAt(
+    page,
+    (url) => url.origin === h.baseUrl && url.pathname.startsWith('/sandbox/zoom/'),
+    () => page.getByRole('button', { name: 'Connect Zoom', exact: true }).click(),
+  );
+  const signIn = page.getByRole('heading', { name: 'Sign in to the Zoom sandbox' });
+  const consent = page.getByRole('heading', { name: 'Allow this app to use your Zoom account?' });
+  await signIn.or(consent).waitFor();
+  if (await signIn.isVisible()) {
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await consent.waitFor();
+  }
+  const landed = await arrivedAt(
+    page,
+    (url) => url.origin === APP_ORIGIN,
+    () => page.getByRole('button', { name: 'Allow', exact: true }).click(),
+  );
+  const linkId = landed.searchParams.get('link_id');
+  if (landed.searchParams.get('status') !== 'connected' || !linkId) {
+    throw new Error(`connecting ${endUserId} did not succeed: ${landed.search}`);
+  }
+  return linkId;
 }
