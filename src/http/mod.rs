@@ -77,7 +77,7 @@ fn with_layers(routes: Router, body_limit: usize) -> Router {
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(|request: &axum::http::Request<_>| {
-                            // The path only: query strings can carry OAuth codes.
+                            // The path only (query strings can carry OAuth codes), connect tokens masked.
                             let id = request
                                 .headers()
                                 .get("x-request-id")
@@ -86,7 +86,7 @@ fn with_layers(routes: Router, body_limit: usize) -> Router {
                             tracing::info_span!(
                                 "request",
                                 method = %request.method(),
-                                path = request.uri().path(),
+                                path = %loggable_path(request.uri().path()),
                                 request_id = id,
                             )
                         })
@@ -97,8 +97,30 @@ fn with_layers(routes: Router, body_limit: usize) -> Router {
         )
 }
 
+/// A request path fit for logs: the token of a hosted connect URL (`/connect/{token}`) is a
+/// credential for that session, so it is masked.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/connect/") {
+        Some(rest) if !rest.is_empty() && !rest.starts_with("zoom/") => "/connect/{token}".into(),
+        _ => path.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn connect_tokens_are_masked_in_logged_paths() {
+        assert_eq!(
+            super::loggable_path("/connect/abcDEF123"),
+            "/connect/{token}"
+        );
+        assert_eq!(
+            super::loggable_path("/connect/zoom/callback"),
+            "/connect/zoom/callback"
+        );
+        assert_eq!(super::loggable_path("/v1/events/e-1"), "/v1/events/e-1");
+    }
+
     use axum::body::{Body, to_bytes};
     use axum::http::Request;
     use tower::ServiceExt;

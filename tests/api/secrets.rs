@@ -75,3 +75,22 @@ async fn no_token_key_or_secret_appears_in_responses_pages_logs_or_metrics() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_connect_urls_token_never_reaches_the_logs() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Calm").await;
+    let url = app.connect_url(&tenant, "t-1").await;
+    let token = url.path().trim_start_matches("/connect/").to_owned();
+    assert!(token.len() >= 40, "a real token: {token}");
+
+    let page = app.client.get(url.clone()).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+
+    let logs = captured_logs();
+    assert!(logs.contains("/connect/{token}"), "the request is logged");
+    assert!(
+        !logs.contains(&token),
+        "the connect token leaked into the logs"
+    );
+}
