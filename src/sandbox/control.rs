@@ -1,6 +1,7 @@
 //! The control API under `/_control`: JSON switches for tests and demos (latency, faults,
 //! clock, token deaths, schedulers, deauthorization, the webhook endpoint) and read-outs
-//! (ledger, webhook attempts, users, meetings). Not part of Zoom; never faulted or ledgered.
+//! (ledger, webhook attempts, users, meetings, refresh grants). Not part of Zoom; never
+//! faulted or ledgered.
 
 use std::time::Duration;
 
@@ -28,6 +29,7 @@ pub(crate) fn routes() -> Router<Emulator> {
         .route("/_control/webhook", post(set_webhook))
         .route("/_control/webhooks", get(webhooks))
         .route("/_control/users", get(users))
+        .route("/_control/refresh_grants", get(all_refresh_grants))
         .route(
             "/_control/users/{user}/kill_refresh_token",
             post(kill_refresh_token),
@@ -271,6 +273,17 @@ async fn kill_refresh_token(State(emulator): State<Emulator>, Path(name): Path<S
 async fn refresh_grants(State(emulator): State<Emulator>, Path(name): Path<String>) -> Outcome {
     let found = user(&emulator, &name)?;
     Ok(axum::Json(json!({"count": emulator.refresh_grants(&found.id)})).into_response())
+}
+
+/// Every user's successful refresh grants, and how many grants were refused.
+async fn all_refresh_grants(State(emulator): State<Emulator>) -> Response {
+    let world = emulator.world();
+    let grants = &world.grants;
+    axum::Json(json!({
+        "by_user": grants.all_refresh_grants(),
+        "rejected": grants.refused_refreshes(),
+    }))
+    .into_response()
 }
 
 #[derive(Deserialize)]

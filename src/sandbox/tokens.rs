@@ -79,6 +79,8 @@ pub(crate) struct Grants {
     /// Live refresh token → user id.
     refresh: HashMap<String, String>,
     refresh_grants: HashMap<String, u64>,
+    /// Refresh-token grants refused: unknown, already used or killed tokens.
+    refused_refreshes: u64,
     /// User id → when the user authorized the app.
     authorized: HashMap<String, Timestamp>,
 }
@@ -139,7 +141,10 @@ impl Grants {
         refresh_token: &str,
         now: Timestamp,
     ) -> Option<(String, TokenPair)> {
-        let user_id = self.refresh.remove(refresh_token)?;
+        let Some(user_id) = self.refresh.remove(refresh_token) else {
+            self.refused_refreshes += 1;
+            return None;
+        };
         *self.refresh_grants.entry(user_id.clone()).or_default() += 1;
         let pair = self.issue_pair(&user_id, now);
         Some((user_id, pair))
@@ -188,6 +193,16 @@ impl Grants {
     /// Successful refresh_token grants for the user.
     pub(crate) fn refresh_grants(&self, user_id: &str) -> u64 {
         self.refresh_grants.get(user_id).copied().unwrap_or(0)
+    }
+
+    /// Successful refresh_token grants of every user who had one.
+    pub(crate) fn all_refresh_grants(&self) -> &HashMap<String, u64> {
+        &self.refresh_grants
+    }
+
+    /// Refresh-token grants refused so far (each answered `invalid_grant`).
+    pub(crate) fn refused_refreshes(&self) -> u64 {
+        self.refused_refreshes
     }
 
     /// When the user authorized the app, if they currently have.

@@ -15,6 +15,7 @@ mod health;
 mod helpers;
 mod key_rotation;
 mod notifications;
+mod openapi;
 mod problems;
 mod sandbox_key;
 mod secrets;

@@ -22,6 +22,17 @@ struct CreatedAccountLink {
 
 /// Makes the URL; the end user must be one of the application's (a connect session made
 /// them so). The token is shown in this response only; the hub keeps its hash.
+#[utoipa::path(
+    post,
+    path = "/v1/end_users/{end_user_id}/account_link",
+    operation_id = "create_account_link",
+    tag = "connect",
+    params(("end_user_id" = String, Path, description = "The application's own id for the end user.")),
+    responses(
+        (status = 201, description = "Single-use, valid for 15 minutes.", body = super::schemas::AccountLink),
+        (status = 404, description = "The application has no such end user.", body = super::schemas::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn create(
     caller: ApiCaller,
     State(state): State<AppState>,

@@ -42,6 +42,15 @@ struct CreatedSession {
 
 /// Starts connecting an end user. With an `Idempotency-Key` already used, the
 /// same body gets the same session and a different body a 422.
+#[utoipa::path(
+    post,
+    path = "/v1/connect_sessions",
+    operation_id = "create_connect_session",
+    tag = "connect",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body get the same session.")),
+    request_body = super::schemas::ConnectSessionRequest,
+    responses((status = 201, description = "Send the end user's browser to `url`.", body = super::schemas::ConnectSession)),
+)]
 pub async fn create(
     caller: ApiCaller,
     State(state): State<AppState>,
@@ -108,6 +117,17 @@ struct SessionView {
 }
 
 /// Where one of the application's sessions stands.
+#[utoipa::path(
+    get,
+    path = "/v1/connect_sessions/{id}",
+    operation_id = "get_connect_session",
+    tag = "connect",
+    params(("id" = String, Path, description = "The session's id.")),
+    responses(
+        (status = 200, description = "`open`, `used` or `expired`.", body = super::schemas::ConnectSessionState),
+        (status = 404, description = "No such session of this application.", body = super::schemas::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn show(
     caller: ApiCaller,
     State(state): State<AppState>,

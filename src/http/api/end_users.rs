@@ -15,6 +15,15 @@ pub struct EndUserView {
     links: Vec<Link>,
 }
 
+/// The end user's links (an empty list for an end user the hub does not know).
+#[utoipa::path(
+    get,
+    path = "/v1/end_users/{end_user_id}",
+    operation_id = "get_end_user",
+    tag = "connect",
+    params(("end_user_id" = String, Path, description = "The application's own id for the end user.")),
+    responses((status = 200, description = "The end user and their links.", body = super::schemas::EndUser)),
+)]
 pub async fn show(
     caller: ApiCaller,
     State(state): State<AppState>,

@@ -28,6 +28,19 @@ const LEASE_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 const START_URL_LIFETIME_MS: i64 = 2 * 3600 * 1000;
 
 /// `PUT /v1/events/{event_id}`: create (201) or update (200) by the application's id.
+#[utoipa::path(
+    put,
+    path = "/v1/events/{event_id}",
+    operation_id = "put_event",
+    tag = "events",
+    params(("event_id" = String, Path, description = "The application's own id for the event (1–255 characters).")),
+    request_body = super::schemas::EventRequest,
+    responses(
+        (status = 201, description = "Created.", body = super::schemas::Event),
+        (status = 200, description = "Updated, or unchanged.", body = super::schemas::Event),
+        (status = 409, description = "`not_connected` or `needs_reauth`: the host cannot have a Zoom meeting now.", body = super::schemas::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn put(
     caller: ApiCaller,
     State(state): State<AppState>,
@@ -105,6 +118,17 @@ pub async fn put(
 }
 
 /// `GET /v1/events/{event_id}`.
+#[utoipa::path(
+    get,
+    path = "/v1/events/{event_id}",
+    operation_id = "get_event",
+    tag = "events",
+    params(("event_id" = String, Path)),
+    responses(
+        (status = 200, description = "The event.", body = super::schemas::Event),
+        (status = 404, description = "No such event of this application.", body = super::schemas::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn show(
     caller: ApiCaller,
     State(state): State<AppState>,
@@ -115,6 +139,17 @@ pub async fn show(
 }
 
 /// `DELETE /v1/events/{event_id}`: the event and its Zoom meeting.
+#[utoipa::path(
+    delete,
+    path = "/v1/events/{event_id}",
+    operation_id = "delete_event",
+    tag = "events",
+    params(("event_id" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted; the Zoom meeting is deleted too."),
+        (status = 404, description = "No such event of this application.", body = super::schemas::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn remove(
     caller: ApiCaller,
     State(state): State<AppState>,
@@ -133,6 +168,20 @@ pub async fn remove(
 }
 
 /// `GET /v1/events?end_user_id=&from=&to=&limit=&cursor=`: oldest start first.
+#[utoipa::path(
+    get,
+    path = "/v1/events",
+    operation_id = "list_events",
+    tag = "events",
+    params(
+        ("end_user_id" = Option<String>, Query, description = "Only this host's events."),
+        ("from" = Option<String>, Query, format = DateTime, description = "Only events starting at or after this instant."),
+        ("to" = Option<String>, Query, format = DateTime, description = "Only events starting before this instant."),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Page size, 50 by default."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+    ),
+    responses((status = 200, description = "One page.", body = super::schemas::EventList)),
+)]
 pub async fn list(
     caller: ApiCaller,
     State(state): State<AppState>,
@@ -199,14 +248,36 @@ pub async fn list(
     } else {
         None
     };
+    // A page mostly shares a few hosts (one when filtered by end user): look each up once.
+    let mut hosts: HashMap<String, String> = HashMap::new();
     let mut views = Vec::with_capacity(events.len());
     for event in &events {
-        views.push(view(&state, event).await?);
+        let host = match hosts.get(&event.host_end_user_id) {
+            Some(host) => host.clone(),
+            None => {
+                let host = host_external_id(&state, event).await?;
+                hosts.insert(event.host_end_user_id.clone(), host.clone());
+                host
+            }
+        };
+        views.push(event_view(event, &host));
     }
     Ok(Json(json!({"events": views, "next_cursor": next_cursor})))
 }
 
 /// `POST /v1/events/{event_id}/start_url`: the host's start link, fresh from Zoom.
+#[utoipa::path(
+    post,
+    path = "/v1/events/{event_id}/start_url",
+    operation_id = "create_start_url",
+    tag = "events",
+    params(("event_id" = String, Path)),
+    responses(
+        (status = 200, description = "Valid for about two hours; fetch it when the host is about to start.", body = super::schemas::StartUrl),
+        (status = 404, description = "No such event of this application.", body = super::schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`no_meeting`, `not_connected` or `needs_reauth`.", body = super::schemas::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn start_url(
     caller: ApiCaller,
     State(state): State<AppState>,
@@ -423,12 +494,16 @@ async fn live_event(
 }
 
 async fn view(state: &AppState, event: &Event) -> Result<Value, ApiError> {
-    let host = state
+    Ok(event_view(event, &host_external_id(state, event).await?))
+}
+
+/// The application's id for the event's host.
+async fn host_external_id(state: &AppState, event: &Event) -> Result<String, ApiError> {
+    Ok(state
         .store
         .end_user_external_id(&event.host_end_user_id)
         .await?
-        .unwrap_or_default();
-    Ok(event_view(event, &host))
+        .unwrap_or_default())
 }
 
 fn check_event_id(event_id: &str) -> Result<(), ApiError> {

@@ -5,6 +5,8 @@ mod connect_sessions;
 mod end_users;
 mod events;
 mod links;
+pub mod openapi;
+mod schemas;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
@@ -27,4 +29,5 @@ pub fn router() -> Router<AppState> {
             get(events::show).put(events::put).delete(events::remove),
         )
         .route("/events/{event_id}/start_url", post(events::start_url))
+        .route("/openapi.json", get(openapi::serve))
 }

@@ -1,0 +1,190 @@
+//! `measure`: paths (a) to (f) at each concurrency level, in the Zoom-like and the zero
+//! latency regime, with the ratios the targets speak of and the hub's memory.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use url::Url;
+
+use crate::load::{self, Load, LoadArgs};
+use crate::processes::Process;
+use crate::stats::{Summary, megabytes};
+use crate::testbed::{Testbed, TestbedPlan};
+use crate::workload::{self, Target};
+use crate::zoom::Regime;
+
+/// The arguments of `measure`.
+#[derive(Args, Debug, Clone)]
+pub struct MeasureArgs {
+    /// PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres) to make the
+    /// run's database on; SQLite when absent.
+    #[arg(long)]
+    pub postgres: Option<Url>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// End users connected to Zoom (hosts of the events), and as many direct Zoom users.
+    #[arg(long, default_value_t = 100)]
+    pub hosts: usize,
+    /// The emulator's added latency per call in the Zoom-like regime, in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    pub zoom_latency_ms: u64,
+}
+
+/// One concurrency level's rows.
+struct Level {
+    direct: Summary,
+    comparator: Summary,
+    create: Summary,
+}
+
+/// Runs `measure` and prints its tables.
+pub async fn run(args: MeasureArgs) -> anyhow::Result<()> {
+    let plan = TestbedPlan {
+        postgres: args.postgres.clone(),
+        instances: 1,
+        webhook_url: None,
+    };
+    Testbed::run(plan, async |bed| measure(bed, &args).await).await
+}
+
+async fn measure(bed: &Testbed, args: &MeasureArgs) -> anyhow::Result<()> {
+    let hosts = Arc::new(bed.connect_end_users("host", args.hosts).await?);
+    let tokens = bed.direct_tokens(args.hosts).await?;
+    let mut comparator_launch = bed.role(
+        "comparator",
+        &[
+            "comparator",
+            "--database-url",
+            bed.database.url(),
+            "--zoom",
+            bed.zoom.base(),
+        ],
+        "/healthz",
+    )?;
+    comparator_launch
+        .env
+        .push(("BENCH_ZOOM_TOKENS".to_owned(), tokens.join(",")));
+    let comparator = comparator_launch.start().await?;
+    let hub = &bed.hubs[0];
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = hub.memory()?;
+    println!(
+        "Convene load harness: {} database, 1 hub instance, {} hosts connected through the OAuth flow",
+        bed.database.kind(),
+        hosts.len()
+    );
+    println!(
+        "hub idle RSS after seeding: {:.1} MB",
+        megabytes(idle.resident)
+    );
+    let target = |bases: Vec<String>, keys: Vec<String>| Target {
+        http: bed.http.clone(),
+        bases: Arc::new(bases),
+        keys: Arc::new(keys),
+        hosts: Arc::clone(&hosts),
+    };
+    let direct = target(vec![bed.zoom.base().to_owned()], tokens.clone());
+    let to_comparator = target(vec![comparator.base().to_owned()], Vec::new());
+    let to_hub = target(
+        vec![hub.base().to_owned()],
+        vec![bed.tenant.api_key.clone()],
+    );
+    for regime in Regime::both(args.zoom_latency_ms) {
+        bed.zoom.set_latency(regime.latency).await?;
+        for load in args.load.loads() {
+            let concurrency = load.concurrency;
+            println!();
+            println!("{}", regime.heading(&load));
+            println!("{}", Summary::header());
+            let run = format!("{}-{concurrency}", regime.latency.as_millis());
+            let prefix = format!("create-{run}");
+            let (direct, _) = path(
+                "(a) direct to Zoom",
+                load,
+                201,
+                &bed.emulator,
+                workload::direct_create(direct.clone()),
+            )
+            .await;
+            let (bare, _) = path(
+                "(b) bare-minimum comparator",
+                load,
+                201,
+                &comparator,
+                workload::comparator_create(to_comparator.clone(), &run),
+            )
+            .await;
+            let (create, created) = path(
+                "(c) hub event create",
+                load,
+                201,
+                hub,
+                workload::hub_create(to_hub.clone(), &prefix),
+            )
+            .await;
+            let update = workload::hub_update(to_hub.clone(), &prefix, created);
+            path("(d) hub event update", load, 200, hub, update).await;
+            path(
+                "(e) hub event list",
+                load,
+                200,
+                hub,
+                workload::hub_list(to_hub.clone()),
+            )
+            .await;
+            path(
+                "(f) hub bad key",
+                load,
+                401,
+                hub,
+                workload::bad_key(to_hub.clone()),
+            )
+            .await;
+            let level = Level {
+                direct,
+                comparator: bare,
+                create,
+            };
+            print_ratios(&level);
+        }
+    }
+    let memory = hub.memory()?;
+    println!();
+    println!(
+        "hub RSS: idle {:.1} MB, peak under load {:.1} MB (VmHWM)",
+        megabytes(idle.resident),
+        megabytes(memory.peak)
+    );
+    comparator.stop().await?;
+    Ok(())
+}
+
+/// Measures one path and prints its row; also returns how many requests were started
+/// (sequence numbers 0 to that).
+async fn path(
+    label: &str,
+    load: Load,
+    expected: u16,
+    server: &Process,
+    send: load::Workload,
+) -> (Summary, u64) {
+    let sample = load::run(load, expected, &[server], send).await;
+    let summary = Summary::of(label, expected, &sample);
+    println!("{}", summary.row());
+    (summary, sample.issued)
+}
+
+fn print_ratios(level: &Level) {
+    println!(
+        "   hub create / direct: {:.2}× throughput, hub-added latency p50 {:+.2} ms, p99 {:+.2} ms",
+        level.create.rps / level.direct.rps,
+        level.create.p50_ms - level.direct.p50_ms,
+        level.create.p99_ms - level.direct.p99_ms,
+    );
+    println!(
+        "   hub create / comparator: {:.2}× throughput, {:.2}× CPU per request",
+        level.create.rps / level.comparator.rps,
+        level.create.cpu_per_1000 / level.comparator.cpu_per_1000,
+    );
+}
