@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::Store;
@@ -122,8 +122,14 @@ impl Store {
 
     /// Applies changes only if the event is still at `version`.
     pub async fn settle_event(&self, changes: EventChanges, version: i64) -> anyhow::Result<()> {
+        // Without the id this would write every event at `version`.
+        let id = match &changes.id {
+            ActiveValue::Set(id) | ActiveValue::Unchanged(id) => id.clone(),
+            ActiveValue::NotSet => anyhow::bail!("settling an event needs its id"),
+        };
         event::Entity::update_many()
             .set(changes)
+            .filter(event::Column::Id.eq(id))
             .filter(event::Column::Version.eq(version))
             .exec(self.connection())
             .await?;
