@@ -1,10 +1,12 @@
-//! The `convene` command line: `serve` (default), `migrate`, `app create`, `keys rotate`.
+//! The `convene` command line: `serve` (default), `migrate`, `app create`, `admin create`,
+//! `keys rotate`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
+use crate::operators::{self, OperatorEmail, OperatorPassword};
 use crate::startup::{self, Application};
 use crate::tenancy::{self, NewApplication};
 use crate::{key_rotation, telemetry};
@@ -31,6 +33,11 @@ enum Command {
         #[command(subcommand)]
         command: AppCommand,
     },
+    /// Manage operator accounts (the console at /admin).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Manage the vault's keys.
     Keys {
         #[command(subcommand)]
@@ -49,6 +56,16 @@ enum AppCommand {
         redirect_uris: Vec<String>,
         #[arg(long)]
         webhook_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an operator account. The password is read from stdin when it is not a
+    /// terminal, else asked for twice without echo.
+    Create {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -128,6 +145,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&printed)?);
             Ok(())
         }
+        Command::Admin {
+            command: AdminCommand::Create { email },
+        } => {
+            let email = OperatorEmail::parse(&email)
+                .map_err(|error| anyhow::anyhow!("--email {}", error.message))?;
+            let password = OperatorPassword::parse(&read_password()?)
+                .map_err(|error| anyhow::anyhow!("the password {}", error.message))?;
+            let store = startup::open_store(&config).await?;
+            let id = operators::create(&store, &email, &password).await?;
+            println!(
+                "operator {} created ({id}); sign in at /admin",
+                email.as_str()
+            );
+            Ok(())
+        }
         Command::Keys {
             command: KeysCommand::Rotate,
         } => {
@@ -144,6 +176,22 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A new operator's password: one line of stdin when it is piped, else typed twice at a
+/// prompt that does not echo.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        return Ok(line);
+    }
+    let first = rpassword::prompt_password("Password (12 characters or more): ")?;
+    let again = rpassword::prompt_password("Same password again: ")?;
+    anyhow::ensure!(first == again, "the two passwords differ");
+    Ok(first)
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

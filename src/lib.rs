@@ -10,6 +10,7 @@ pub mod http;
 pub mod jobs;
 pub mod key_rotation;
 pub mod notify;
+pub mod operators;
 pub mod sandbox;
 pub mod startup;
 pub mod store;

@@ -121,7 +121,11 @@ impl Application {
         }
         let stop_jobs = CancellationToken::new();
         let mut jobs = jobs::spawn_upkeep(&state, &stop_jobs);
-        let served = axum::serve(listener, router)
+        // The peer address lets the console throttle sign-ins per client.
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
             .with_graceful_shutdown(stop)
             .await
             .context("the HTTP server failed");

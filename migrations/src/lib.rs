@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_schema;
 mod m20261122_000002_notifications;
 mod m20261122_000003_removal;
+mod m20261122_000004_operators;
 
 /// Every migration of the hub, in the order they apply.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_schema::Migration),
             Box::new(m20261122_000002_notifications::Migration),
             Box::new(m20261122_000003_removal::Migration),
+            Box::new(m20261122_000004_operators::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 pub mod admin_api;
 pub mod api;
 pub mod auth;
+pub mod console;
 pub mod health;
 pub mod hosted;
 pub mod json;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .nest("/v1", api::router())
         .nest("/admin/api", admin_api::router())
+        .nest("/admin", console::router())
         .merge(hosted::router())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -46,6 +46,45 @@ impl Store {
             .await?)
     }
 
+    /// Replaces an application's redirect URIs (a JSON array) and webhook URL; `false` when
+    /// there is no such application.
+    pub async fn update_application_endpoints(
+        &self,
+        id: &str,
+        redirect_uris: String,
+        webhook_url: Option<String>,
+        at: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let updated = application::Entity::update_many()
+            .col_expr(
+                application::Column::RedirectUris,
+                Expr::value(redirect_uris),
+            )
+            .col_expr(application::Column::WebhookUrl, Expr::value(webhook_url))
+            .col_expr(application::Column::UpdatedAt, Expr::value(at.0))
+            .filter(application::Column::Id.eq(id))
+            .exec(self.connection())
+            .await?;
+        Ok(updated.rows_affected == 1)
+    }
+
+    /// Sets an application's status (`active` or `suspended`); `false` when there is no such
+    /// application.
+    pub async fn set_application_status(
+        &self,
+        id: &str,
+        status: &str,
+        at: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let updated = application::Entity::update_many()
+            .col_expr(application::Column::Status, Expr::value(status))
+            .col_expr(application::Column::UpdatedAt, Expr::value(at.0))
+            .filter(application::Column::Id.eq(id))
+            .exec(self.connection())
+            .await?;
+        Ok(updated.rows_affected == 1)
+    }
+
     /// Every application, oldest first.
     pub async fn list_applications(&self) -> anyhow::Result<Vec<Application>> {
         Ok(application::Entity::find()

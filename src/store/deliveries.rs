@@ -244,6 +244,28 @@ impl Store {
             .await?)
     }
 
+    /// Puts a delivery back in the queue, due now, with a fresh retry schedule: its id (and so
+    /// its `webhook-id`, which receivers deduplicate on) and its attempt log are kept. `false`
+    /// when there is no such delivery or a worker is sending it at this moment.
+    pub async fn replay_delivery(&self, id: &str, now: Timestamp) -> anyhow::Result<bool> {
+        let updated = webhook_delivery::Entity::update_many()
+            .col_expr(
+                webhook_delivery::Column::Status,
+                Expr::value(status::PENDING),
+            )
+            .col_expr(webhook_delivery::Column::Attempts, Expr::value(0))
+            .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(now.0))
+            .col_expr(
+                webhook_delivery::Column::DeliveredAt,
+                Expr::value(Option::<i64>::None),
+            )
+            .filter(webhook_delivery::Column::Id.eq(id))
+            .filter(unleased(webhook_delivery::Column::LeaseUntil, now))
+            .exec(self.connection())
+            .await?;
+        Ok(updated.rows_affected == 1)
+    }
+
     /// The attempts made at one delivery, oldest first.
     pub async fn list_delivery_attempts(
         &self,

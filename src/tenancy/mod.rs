@@ -1,10 +1,13 @@
 //! Applications (tenants) and their API keys: registering an application,
-//! issuing and revoking keys, and recognising the application behind a key.
+//! issuing and revoking keys, the operator's changes to them, and recognising the
+//! application behind a key.
 
+mod administration;
 mod authentication;
 mod key_usage;
 mod registration;
 
+pub use administration::{Endpoints, audit, change_endpoints, set_suspended};
 pub use authentication::{Caller, Rejection, authenticate};
 pub use key_usage::KeyUsage;
 pub use registration::{

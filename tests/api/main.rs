@@ -7,6 +7,7 @@ mod authentication;
 mod browser;
 mod cli;
 mod connect;
+mod console;
 mod crash;
 mod database;
 mod emulator;

@@ -139,7 +139,8 @@ fn notifier_on(store: Store, app: &TestApp, settings: NotifierSettings) -> Notif
     Notifier::new(store, vault, settings, None).unwrap()
 }
 
-fn link() -> Link {
+/// A link as webhooks about it carry it.
+pub fn link() -> Link {
     Link {
         id: "lnk_0193aaaabbbbccccddddeeeeffff0000".to_owned(),
         end_user_id: "therapist-42".to_owned(),

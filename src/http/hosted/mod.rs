@@ -2,9 +2,9 @@
 
 mod account;
 mod connect;
-mod cookies;
-mod csrf;
-mod page;
+pub(super) mod cookies;
+pub(super) mod csrf;
+pub(super) mod page;
 mod zoom_return;
 
 use axum::Router;

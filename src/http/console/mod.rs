@@ -1,0 +1,51 @@
+//! The operator console at `/admin`: server-rendered pages behind an operator's sign-in, with
+//! CSRF-checked forms, no scripts and nothing loaded from elsewhere.
+
+mod applications;
+mod deliveries;
+mod guard;
+mod keys;
+mod overview;
+mod sign_in;
+
+use axum::routing::{get, post};
+use axum::{Router, middleware};
+
+use super::state::AppState;
+
+/// The navigation: path, section name, label.
+pub const SECTIONS: &[(&str, &str, &str)] = &[
+    ("/admin", "overview", "Overview"),
+    ("/admin/applications", "applications", "Applications"),
+    ("/admin/deliveries", "deliveries", "Deliveries"),
+];
+
+/// The console's routes, to be nested at `/admin` (beside `/admin/api`, which it leaves alone).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(overview::show))
+        .route("/sign_in", get(sign_in::show).post(sign_in::submit))
+        .route("/sign_out", post(sign_in::sign_out))
+        .route(
+            "/applications",
+            get(applications::list).post(applications::create),
+        )
+        .route("/applications/{application_id}", get(applications::show))
+        .route(
+            "/applications/{application_id}/endpoints",
+            post(applications::edit_endpoints),
+        )
+        .route(
+            "/applications/{application_id}/status",
+            post(applications::set_status),
+        )
+        .route("/applications/{application_id}/keys", post(keys::create))
+        .route(
+            "/applications/{application_id}/keys/{key_id}/revoke",
+            post(keys::revoke),
+        )
+        .route("/deliveries", get(deliveries::list))
+        .route("/deliveries/{delivery_id}", get(deliveries::show))
+        .route("/deliveries/{delivery_id}/replay", post(deliveries::replay))
+        .layer(middleware::map_response(guard::console_headers))
+}

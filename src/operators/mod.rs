@@ -1,0 +1,11 @@
+//! Operator accounts: creating them, signing in under a throttle, and console sessions.
+
+mod accounts;
+mod password;
+mod sessions;
+mod throttle;
+
+pub use accounts::{CreateError, OperatorEmail, create};
+pub use password::OperatorPassword;
+pub use sessions::{SESSION_LIFETIME, SessionToken, end_session, signed_in_operator};
+pub use throttle::{SignIn, sign_in};

@@ -1,0 +1,152 @@
+//! Queries over operator accounts (`operators`), their console sessions
+//! (`operator_sessions`) and the sign-in throttle (`signin_throttles`).
+
+use sea_orm::sea_query::{ExprTrait, OnConflict};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use super::Store;
+use super::entity::{operator, operator_session, signin_throttle};
+use crate::domain::Timestamp;
+
+/// An operator as stored (with the password's argon2id hash).
+pub type OperatorRecord = operator::Model;
+/// Failed sign-ins under one throttle key.
+pub type SigninThrottle = signin_throttle::Model;
+
+impl Store {
+    /// Stores a new operator; `false` when the email is taken.
+    #[tracing::instrument(skip_all, fields(operator_id = %operator.id))]
+    pub async fn insert_operator(&self, operator: OperatorRecord) -> anyhow::Result<bool> {
+        let txn = self.begin_write().await?;
+        let taken = operator::Entity::find()
+            .filter(operator::Column::Email.eq(operator.email.as_str()))
+            .one(&txn)
+            .await?
+            .is_some();
+        if taken {
+            return Ok(false);
+        }
+        operator::ActiveModel::from(operator).insert(&txn).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// The operator with this (lower-cased) email.
+    pub async fn find_operator_by_email(
+        &self,
+        email: &str,
+    ) -> anyhow::Result<Option<OperatorRecord>> {
+        Ok(operator::Entity::find()
+            .filter(operator::Column::Email.eq(email))
+            .one(self.connection())
+            .await?)
+    }
+
+    /// Opens a console session for an operator.
+    pub async fn insert_operator_session(
+        &self,
+        id: String,
+        operator_id: &str,
+        token_hash: String,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> anyhow::Result<()> {
+        operator_session::ActiveModel {
+            id: Set(id),
+            operator_id: Set(operator_id.to_owned()),
+            token_hash: Set(token_hash),
+            expires_at: Set(expires_at),
+            created_at: Set(now),
+        }
+        .insert(self.connection())
+        .await?;
+        Ok(())
+    }
+
+    /// The operator signed in by the session with this token hash, while it lasts.
+    pub async fn find_operator_by_session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<Option<OperatorRecord>> {
+        let found = operator_session::Entity::find()
+            .filter(operator_session::Column::TokenHash.eq(token_hash))
+            .filter(operator_session::Column::ExpiresAt.gt(now.0))
+            .find_also_related(operator::Entity)
+            .one(self.connection())
+            .await?;
+        Ok(found.and_then(|(_, operator)| operator))
+    }
+
+    /// Ends the session with this token hash (and drops every expired one).
+    pub async fn delete_operator_session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
+        operator_session::Entity::delete_many()
+            .filter(
+                operator_session::Column::TokenHash
+                    .eq(token_hash)
+                    .or(operator_session::Column::ExpiresAt.lte(now.0)),
+            )
+            .exec(self.connection())
+            .await?;
+        Ok(())
+    }
+
+    /// The throttle rows of these keys (absent keys have no failures).
+    pub async fn find_signin_throttles(
+        &self,
+        keys: &[String],
+    ) -> anyhow::Result<Vec<SigninThrottle>> {
+        Ok(signin_throttle::Entity::find()
+            .filter(signin_throttle::Column::Key.is_in(keys.iter().map(String::as_str)))
+            .all(self.connection())
+            .await?)
+    }
+
+    /// Counts one more failure under `key` and locks it until `lock_for(failures)` says, if
+    /// anything. Returns the new count.
+    pub async fn record_signin_failure(
+        &self,
+        key: &str,
+        now: Timestamp,
+        lock_until: impl Fn(i32) -> Option<Timestamp>,
+    ) -> anyhow::Result<i32> {
+        let txn = self.begin_write().await?;
+        let failures = signin_throttle::Entity::find_by_id(key.to_owned())
+            .one(&txn)
+            .await?
+            .map_or(0, |row| row.failures)
+            .saturating_add(1);
+        signin_throttle::Entity::insert(signin_throttle::ActiveModel {
+            key: Set(key.to_owned()),
+            failures: Set(failures),
+            locked_until: Set(lock_until(failures)),
+            last_failed_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(signin_throttle::Column::Key)
+                .update_columns([
+                    signin_throttle::Column::Failures,
+                    signin_throttle::Column::LockedUntil,
+                    signin_throttle::Column::LastFailedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(failures)
+    }
+
+    /// Forgets the failures under these keys (after a successful sign-in).
+    pub async fn clear_signin_throttles(&self, keys: &[String]) -> anyhow::Result<()> {
+        signin_throttle::Entity::delete_many()
+            .filter(signin_throttle::Column::Key.is_in(keys.iter().map(String::as_str)))
+            .exec(self.connection())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,791 @@
+//! The operator console at `/admin`: signing in (and being throttled), CSRF-checked forms,
+//! applications, API keys and webhook deliveries, as an operator's browser sees them.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use convene::domain::Timestamp;
+use convene::notify::{self, AppEvent};
+use convene::operators::{self, OperatorEmail, OperatorPassword};
+use sea_orm::ConnectionTrait;
+
+use crate::browser::html_forms;
+use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::notifications::{Receiver, link};
+
+const EMAIL: &str = "ops@hub.example";
+const PASSWORD: &str = "a long operator passphrase";
+
+/// An operator's browser: keeps cookies, follows no redirect, posts the console's own forms.
+struct Console {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Console {
+    fn new(app: &TestApp) -> Self {
+        Self::from(app, IpAddr::V4(Ipv4Addr::LOCALHOST))
+    }
+
+    /// A browser on another machine: its requests come from `address` (a loopback alias).
+    fn from(app: &TestApp, address: IpAddr) -> Self {
+        Self {
+            base: app.address.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .local_address(address)
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// A browser signed in as the operator (made first if need be).
+    async fn signed_in(app: &TestApp) -> Self {
+        create_operator(app).await;
+        let console = Self::new(app);
+        let response = console.sign_in(EMAIL, PASSWORD).await;
+        assert_eq!(response.status(), 303, "signed in");
+        console
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The page at `path`, which must answer 200.
+    async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.unwrap()
+    }
+
+    /// Submits the form of `page` that posts to `action`, with `fields` filled in.
+    async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let form = html_forms(page)
+            .into_iter()
+            .find(|form| form.action == action)
+            .unwrap_or_else(|| panic!("a form posting to {action} in:\n{page}"));
+        let extra = fields
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        self.client
+            .post(format!("{}{action}", self.base))
+            .form(&form.submission(extra))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        let page = self.page("/admin/sign_in").await;
+        self.submit(
+            &page,
+            "/admin/sign_in",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// Registers an application through the form; returns (id, API key, webhook secret).
+    async fn register(&self, name: &str, webhook_url: &str) -> (String, String, String) {
+        let page = self.page("/admin/applications").await;
+        let response = self
+            .submit(
+                &page,
+                "/admin/applications",
+                &[
+                    ("name", name),
+                    (
+                        "redirect_uris",
+                        "https://calm.example/done\nhttps://calm.example/other",
+                    ),
+                    ("webhook_url", webhook_url),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        let created = response.text().await.unwrap();
+        let id = between(&created, "/admin/applications/", "\"");
+        let key = between(&created, "id=\"api-key\">", "<");
+        let secret = between(&created, "id=\"webhook-secret\">", "<");
+        assert!(key.starts_with("cvk_") && secret.starts_with("whsec_"));
+        (id, key, secret)
+    }
+}
+
+async fn create_operator(app: &TestApp) {
+    let email = OperatorEmail::parse(EMAIL).unwrap();
+    let password = OperatorPassword::parse(PASSWORD).unwrap();
+    operators::create(&app.store, &email, &password)
+        .await
+        .unwrap();
+}
+
+/// The text between the first `start` and the next `end` after it.
+fn between(text: &str, start: &str, end: &str) -> String {
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in:\n{text}"))
+        + start.len();
+    let rest = &text[from..];
+    rest[..rest.find(end).unwrap()].to_owned()
+}
+
+fn set_cookie(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|cookie| cookie.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("a {name} cookie"))
+}
+
+#[tokio::test]
+async fn an_operator_signs_in_sees_the_overview_and_signs_out() {
+    let app = spawn_app().await;
+    create_operator(&app).await;
+    let console = Console::new(&app);
+
+    let response = console.sign_in("OPS@Hub.Example", PASSWORD).await;
+
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/admin");
+    let session = set_cookie(&response, "convene_operator");
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/admin"] {
+        assert!(session.contains(part), "{part} in {session}");
+    }
+    assert!(!session.contains("Secure"), "plain HTTP in tests");
+    let overview = console.get("/admin").await;
+    assert_eq!(overview.status(), 200);
+    assert_eq!(overview.headers()["cache-control"], "no-store");
+    let policy = overview.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+    let page = overview.text().await.unwrap();
+    assert!(page.contains("Overview") && page.contains(EMAIL));
+    assert!(!page.contains("<script"), "no scripts");
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no external assets"
+    );
+
+    let signed_out = console.submit(&page, "/admin/sign_out", &[]).await;
+
+    assert_eq!(signed_out.status(), 303);
+    assert_eq!(signed_out.headers()["location"], "/admin/sign_in");
+    assert!(set_cookie(&signed_out, "convene_operator").contains("Max-Age=0"));
+    let value = between(&session, "convene_operator=", ";");
+    let replayed = app
+        .client
+        .get(app.url("/admin"))
+        .header("cookie", format!("convene_operator={value}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replayed.status(),
+        303,
+        "the ended session no longer opens the console"
+    );
+}
+
+#[tokio::test]
+async fn the_console_asks_for_sign_in_and_keeps_only_a_hash_of_the_session() {
+    let app = spawn_app().await;
+    for path in ["/admin", "/admin/applications", "/admin/deliveries"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 303, "{path}");
+        assert_eq!(response.headers()["location"], "/admin/sign_in");
+    }
+    let forged = app
+        .client
+        .get(app.url("/admin"))
+        .header("cookie", "convene_operator=made-up")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 303);
+    let posted = app
+        .client
+        .post(app.url("/admin/applications"))
+        .form(&[("name", "Sneaky")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        posted.status(),
+        303,
+        "a post without a session does nothing"
+    );
+
+    create_operator(&app).await;
+    let console = Console::new(&app);
+    let response = console.sign_in(EMAIL, PASSWORD).await;
+    let session = set_cookie(&response, "convene_operator");
+    let value = between(&session, "convene_operator=", ";");
+    let stored = app
+        .store
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.store.connection().get_database_backend(),
+            "SELECT token_hash FROM operator_sessions",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let token_hash: String = stored.try_get("", "token_hash").unwrap();
+    assert_ne!(token_hash, value);
+    assert_eq!(token_hash.len(), 64, "a SHA-256 of the cookie value");
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_refusal() {
+    let app = spawn_app().await;
+    create_operator(&app).await;
+    let console = Console::new(&app);
+
+    let wrong = console.sign_in(EMAIL, "not the passphrase").await;
+    let unknown = console.sign_in("nobody@hub.example", PASSWORD).await;
+    let malformed = console.sign_in("not an email", "").await;
+
+    for response in [wrong, unknown, malformed] {
+        assert_eq!(response.status(), 401);
+        assert!(
+            response
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .all(|cookie| !cookie.to_str().unwrap().starts_with("convene_operator="))
+        );
+        let page = response.text().await.unwrap();
+        assert!(page.contains("That email and password do not match an operator account."));
+    }
+    assert_eq!(console.get("/admin").await.status(), 303);
+}
+
+#[tokio::test]
+async fn failures_lock_an_email_at_one_address_for_a_while_but_never_the_operator_elsewhere() {
+    let app = spawn_app().await;
+    create_operator(&app).await;
+    let attacker = Console::new(&app);
+    for _ in 0..6 {
+        assert_eq!(attacker.sign_in(EMAIL, "guess").await.status(), 401);
+    }
+
+    let locked = attacker.sign_in(EMAIL, PASSWORD).await;
+
+    assert_eq!(locked.status(), 429, "locked even with the right password");
+    let retry_after: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=60).contains(&retry_after),
+        "a one-minute lock: {retry_after}"
+    );
+    assert!(
+        locked
+            .text()
+            .await
+            .unwrap()
+            .contains("Too many failed sign-ins")
+    );
+
+    let operator = Console::from(&app, IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)));
+    assert_eq!(
+        operator.sign_in(EMAIL, PASSWORD).await.status(),
+        303,
+        "the operator at another address is not locked out"
+    );
+
+    app.store
+        .connection()
+        .execute_unprepared(&format!(
+            "UPDATE signin_throttles SET locked_until = {}",
+            Timestamp::now().0 - 1
+        ))
+        .await
+        .unwrap();
+    let after_the_window = attacker.sign_in(EMAIL, PASSWORD).await;
+    assert_eq!(
+        after_the_window.status(),
+        303,
+        "the right password is honoured once the lock runs out"
+    );
+    for _ in 0..5 {
+        assert_eq!(attacker.sign_in(EMAIL, "guess").await.status(), 401);
+    }
+    assert_eq!(
+        attacker.sign_in(EMAIL, "guess").await.status(),
+        401,
+        "a success cleared the count: five free failures again"
+    );
+}
+
+#[tokio::test]
+async fn forms_without_the_pages_csrf_value_or_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+    let page = console.page("/admin/applications").await;
+    let fields = [
+        ("name", "Forged"),
+        ("redirect_uris", "https://evil.example/cb"),
+    ];
+
+    let without_token = console
+        .client
+        .post(app.url("/admin/applications"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    let wrong_token = console
+        .submit(
+            &page,
+            "/admin/applications",
+            &[("csrf", "guessed"), fields[0], fields[1]],
+        )
+        .await;
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"");
+    let foreign = console
+        .client
+        .post(app.url("/admin/applications"))
+        .header("origin", "https://evil.example")
+        .form(&[("csrf", csrf.as_str()), fields[0], fields[1]])
+        .send()
+        .await
+        .unwrap();
+    let cross_site = console
+        .client
+        .post(app.url("/admin/applications"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("csrf", csrf.as_str()), fields[0], fields[1]])
+        .send()
+        .await
+        .unwrap();
+
+    for response in [without_token, wrong_token, foreign, cross_site] {
+        assert_eq!(response.status(), 403);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("This form has expired")
+        );
+    }
+    assert!(app.store.list_applications().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_operator_registers_an_application_whose_secrets_are_shown_once() {
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+
+    let (id, key, secret) = console.register("Calm Therapy", "").await;
+
+    assert_eq!(app.get_as(&key, "/v1/end_users/u1").await.status(), 200);
+    let list = console.page("/admin/applications").await;
+    assert!(list.contains("Calm Therapy") && list.contains(&id));
+    let detail = console.page(&format!("/admin/applications/{id}")).await;
+    assert!(detail.contains("https://calm.example/done\nhttps://calm.example/other"));
+    assert!(detail.contains(&key[..12]), "the key's visible prefix");
+    for page in [list, detail] {
+        assert!(!page.contains(&key) && !page.contains(&secret));
+    }
+    let audit = app
+        .store
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.store.connection().get_database_backend(),
+            "SELECT actor, action FROM audit_entries WHERE action = 'application.created'",
+        ));
+    let entry = audit.await.unwrap().expect("an audit entry");
+    assert_eq!(entry.try_get::<String>("", "actor").unwrap(), "operator");
+}
+
+#[tokio::test]
+async fn a_bad_application_form_comes_back_with_its_problems_and_nothing_is_registered() {
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+    let page = console.page("/admin/applications").await;
+
+    let response = console
+        .submit(
+            &page,
+            "/admin/applications",
+            &[
+                ("name", ""),
+                ("redirect_uris", "not a uri"),
+                ("webhook_url", "ftp://hooks.example"),
+            ],
+        )
+        .await;
+
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Please correct"));
+    for field in [
+        "<code>name</code>",
+        "<code>redirect_uris",
+        "<code>webhook_url</code>",
+    ] {
+        assert!(page.contains(field), "{field} in:\n{page}");
+    }
+    assert!(page.contains("not a uri"), "the form keeps what was typed");
+    assert!(app.store.list_applications().await.unwrap().is_empty());
+
+    let garbled = console
+        .client
+        .post(app.url("/admin/applications"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("csrf=%ZZ&&name")
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(garbled.status().as_u16(), 400 | 403));
+}
+
+#[tokio::test]
+async fn an_operator_changes_an_applications_redirect_uris_and_webhook_url() {
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+    let (id, _, _) = console.register("Calm", "").await;
+    let path = format!("/admin/applications/{id}");
+    let action = format!("{path}/endpoints");
+    let page = console.page(&path).await;
+
+    let bad = console
+        .submit(
+            &page,
+            &action,
+            &[("redirect_uris", ""), ("webhook_url", "nope")],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("Please correct"));
+
+    let saved = console
+        .submit(
+            &page,
+            &action,
+            &[
+                ("redirect_uris", "https://calm.example/new\r\n\r\n"),
+                ("webhook_url", "https://calm.example/hooks"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(saved.headers()["location"], path);
+    let detail = app.application_detail(&id).await;
+    assert_eq!(
+        detail["redirect_uris"],
+        serde_json::json!(["https://calm.example/new"])
+    );
+    assert_eq!(detail["webhook_url"], "https://calm.example/hooks");
+
+    let page = console.page(&path).await;
+    console
+        .submit(
+            &page,
+            &action,
+            &[
+                ("redirect_uris", "https://calm.example/new"),
+                ("webhook_url", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        app.application_detail(&id).await["webhook_url"],
+        serde_json::Value::Null
+    );
+}
+
+#[tokio::test]
+async fn a_suspended_applications_keys_answer_403_until_it_is_resumed() {
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+    let (id, key, _) = console.register("Calm", "").await;
+    let path = format!("/admin/applications/{id}");
+    let page = console.page(&path).await;
+
+    let suspended = console.submit(&page, &format!("{path}/status"), &[]).await;
+
+    assert_eq!(suspended.status(), 303);
+    assert_problem(app.get_as(&key, "/v1/end_users/u1").await, 403, "forbidden").await;
+    let page = console.page(&path).await;
+    assert!(page.contains("suspended") && page.contains("Resume application"));
+
+    console.submit(&page, &format!("{path}/status"), &[]).await;
+
+    assert_eq!(app.get_as(&key, "/v1/end_users/u1").await.status(), 200);
+    let page = console.page(&path).await;
+    let unknown = console
+        .submit(&page, &format!("{path}/status"), &[("action", "delete")])
+        .await;
+    assert_eq!(unknown.status(), 400);
+    let missing = console.submit(&page, &format!("{path}/status"), &[]).await;
+    assert_eq!(missing.status(), 303);
+    assert_eq!(
+        console.get("/admin/applications/app_nope").await.status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn an_operator_creates_a_key_shown_once_sees_it_used_and_revokes_it() {
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+    let (id, first_key, _) = console.register("Calm", "").await;
+    let path = format!("/admin/applications/{id}");
+    let page = console.page(&path).await;
+
+    let created = console.submit(&page, &format!("{path}/keys"), &[]).await;
+
+    assert_eq!(created.status(), 201);
+    let created = created.text().await.unwrap();
+    let key = between(&created, "id=\"api-key\">", "<");
+    let key_id = between(&created, "<dt>Key id</dt><dd><code>", "<");
+    assert_eq!(app.get_as(&key, "/v1/end_users/u1").await.status(), 200);
+    let mut page = console.page(&path).await;
+    for _ in 0..50 {
+        let row = between(&page, &format!("id=\"key-{key_id}\""), "</tr>");
+        if !row.contains("never") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        page = console.page(&path).await;
+    }
+    let row = between(&page, &format!("id=\"key-{key_id}\""), "</tr>");
+    assert!(!row.contains("never"), "last used is shown: {row}");
+    assert!(!page.contains(&key) && !page.contains(&first_key));
+
+    let revoked = console
+        .submit(&page, &format!("{path}/keys/{key_id}/revoke"), &[])
+        .await;
+
+    assert_eq!(revoked.status(), 303);
+    assert_problem(
+        app.get_as(&key, "/v1/end_users/u1").await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_eq!(
+        app.get_as(&first_key, "/v1/end_users/u1").await.status(),
+        200
+    );
+    let page = console.page(&path).await;
+    let row = between(&page, &format!("id=\"key-{key_id}\""), "</tr>");
+    assert!(row.contains("revoked") && !row.contains("<form"));
+    let other = console.submit(&page, &format!("{path}/keys"), &[]).await;
+    assert_eq!(other.status(), 201);
+    let forged = console
+        .client
+        .post(app.url(&format!("{path}/keys/key_nope/revoke")))
+        .form(&[(
+            "csrf",
+            between(&page, "name=\"csrf\" value=\"", "\"").as_str(),
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+}
+
+/// Waits until the hub's own worker has settled the delivery as `status`.
+async fn wait_for_status(app: &TestApp, id: &str, status: &str) {
+    for _ in 0..100 {
+        if app.store.find_delivery(id).await.unwrap().unwrap().status == status {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("delivery {id} never became {status}");
+}
+
+#[tokio::test]
+async fn a_failed_delivery_is_found_by_filter_inspected_and_replayed_with_the_same_id() {
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+    let (id, key, secret) = console.register("Calm", "").await;
+    let (other, _, _) = console.register("Other", "").await;
+    let row = notify::delivery(&id, &AppEvent::LinkConnected(link()), Timestamp::now());
+    let delivery_id = row.id.clone();
+    app.store.enqueue_deliveries(vec![row]).await.unwrap();
+    wait_for_status(&app, &delivery_id, "failed").await;
+
+    let overview = console.page("/admin").await;
+    assert!(overview.contains("1 webhook deliveries failed"));
+    assert!(overview.contains("application has no webhook URL"));
+    let failed = console
+        .page(&format!(
+            "/admin/deliveries?application={id}&type=link.connected&status=failed"
+        ))
+        .await;
+    assert!(failed.contains(&delivery_id));
+    for filter in [
+        format!("application={other}"),
+        "status=delivered".to_owned(),
+        "type=link.removed".to_owned(),
+    ] {
+        let page = console.page(&format!("/admin/deliveries?{filter}")).await;
+        assert!(!page.contains(&delivery_id), "{filter}");
+    }
+    assert_eq!(
+        console.get("/admin/deliveries?status=lost").await.status(),
+        400
+    );
+    assert_eq!(
+        console.get("/admin/deliveries/msg_nope").await.status(),
+        404
+    );
+
+    let detail = console
+        .page(&format!("/admin/deliveries/{delivery_id}"))
+        .await;
+    assert!(detail.contains("pat@example.org"), "the payload");
+    assert!(
+        detail.contains("application has no webhook URL"),
+        "the attempt"
+    );
+
+    let receiver = Receiver::start(&[], 204).await;
+    let page = console.page(&format!("/admin/applications/{id}")).await;
+    console
+        .submit(
+            &page,
+            &format!("/admin/applications/{id}/endpoints"),
+            &[
+                ("redirect_uris", "https://calm.example/done"),
+                ("webhook_url", &receiver.url()),
+            ],
+        )
+        .await;
+    let replayed = console
+        .submit(
+            &detail,
+            &format!("/admin/deliveries/{delivery_id}/replay"),
+            &[],
+        )
+        .await;
+
+    assert_eq!(replayed.status(), 303);
+    wait_for_status(&app, &delivery_id, "delivered").await;
+    let received = receiver.requests();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].id, delivery_id, "same webhook-id");
+    crate::notifications::assert_signed(&secret, &received[0]);
+    let detail = console
+        .page(&format!("/admin/deliveries/{delivery_id}"))
+        .await;
+    assert!(detail.contains("HTTP 204"));
+    assert!(
+        detail.contains("application has no webhook URL"),
+        "history kept"
+    );
+
+    for page in [overview, failed, detail] {
+        assert!(!page.contains(&key) && !page.contains(&secret));
+        assert!(!page.contains(&received[0].signature));
+    }
+}
+
+#[tokio::test]
+async fn no_console_page_shows_a_key_its_hash_or_a_webhook_secret() {
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+    let (id, key, secret) = console.register("Calm", "").await;
+    let hash = convene::domain::KeyHash::of(&key);
+    let row = notify::delivery(&id, &AppEvent::LinkConnected(link()), Timestamp::now());
+    let delivery_id = row.id.clone();
+    app.store.enqueue_deliveries(vec![row]).await.unwrap();
+    wait_for_status(&app, &delivery_id, "failed").await;
+    let secret_key = secret.trim_start_matches("whsec_");
+
+    for path in [
+        "/admin".to_owned(),
+        "/admin/applications".to_owned(),
+        format!("/admin/applications/{id}"),
+        "/admin/deliveries".to_owned(),
+        format!("/admin/deliveries/{delivery_id}"),
+    ] {
+        let page = console.page(&path).await;
+        for (what, value) in [
+            ("API key", key.as_str()),
+            ("key hash", hash.as_str()),
+            ("webhook secret", secret_key),
+            ("admin token", crate::helpers::ADMIN_TOKEN),
+        ] {
+            assert!(!page.contains(value), "{what} on {path}");
+        }
+    }
+}
+
+/// Runs `convene admin create --email EMAIL` over the app's database with `stdin` piped in.
+fn admin_create(app: &TestApp, email: &str, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convene"))
+        .args(["admin", "create", "--email", email])
+        .env_clear()
+        .env("CONVENE_DATABASE_URL", &app.database_url)
+        .env("CONVENE_MASTER_KEYS", &app.master_keys)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("convene runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn admin_create_reads_the_password_from_stdin_and_the_operator_can_sign_in() {
+    let app = spawn_app().await;
+
+    let output = admin_create(&app, "Night.Ops@Hub.Example", &format!("{PASSWORD}\n"));
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("night.ops@hub.example"), "{printed}");
+    assert!(
+        !printed.contains(PASSWORD) && !String::from_utf8_lossy(&output.stderr).contains(PASSWORD)
+    );
+    let console = Console::new(&app);
+    assert_eq!(
+        console
+            .sign_in("night.ops@hub.example", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+
+    let again = admin_create(&app, "night.ops@hub.example", &format!("{PASSWORD}\n"));
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let short = admin_create(&app, "day.ops@hub.example", "short\n");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("12 to 256 characters"));
+    let bad_email = admin_create(&app, "not-an-email", &format!("{PASSWORD}\n"));
+    assert!(!bad_email.status.success());
+    assert!(String::from_utf8_lossy(&bad_email.stderr).contains("--email"));
+}
