@@ -203,8 +203,10 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Whole seconds to wait, rounded up and at least one: `Retry-After: 0` would invite an
+/// immediate retry that the limiter refuses again.
 fn retry_after_seconds(wait: Duration) -> u64 {
-    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 /// Turns the plain-text error responses that axum and tower-http produce
@@ -259,4 +261,16 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
         "Something went wrong on our side; it has been logged.".to_owned(),
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_whole_seconds_and_never_zero() {
+        assert_eq!(retry_after_seconds(Duration::ZERO), 1);
+        assert_eq!(retry_after_seconds(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_seconds(Duration::from_millis(1001)), 2);
+    }
 }
