@@ -1,12 +1,18 @@
 //! Read-only queries behind the operator console: counts for the overview and filtered
 //! lists across every application.
 
+use std::collections::HashMap;
+
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
 use super::Store;
+use super::audit::AuditEntry;
 use super::deliveries::{Delivery, status as delivery_status};
-use super::entity::{application, event, link, webhook_delivery};
+use super::emails::Email;
+use super::entity::{
+    application, audit_entry, credential, email, end_user, event, link, webhook_delivery,
+};
 
 /// How many rows have each value of a status column.
 pub type StatusCounts = Vec<(String, i64)>;
@@ -26,6 +32,28 @@ pub struct DeliveryFilter {
     pub application_id: Option<String>,
     pub event_type: Option<String>,
     pub status: Option<String>,
+}
+
+/// Which rows of a list to show: one application's, with one status; `None` means any.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub application_id: Option<String>,
+    pub status: Option<String>,
+}
+
+/// A link as the console lists it: with the app's id for its end user and the Zoom account.
+pub struct LinkRow {
+    pub link: link::Model,
+    /// The application's own id for the end user.
+    pub end_user: String,
+    pub account_email: String,
+    pub account_name: String,
+}
+
+/// An event as the console lists it, with the app's id for its host.
+pub struct EventRow {
+    pub event: event::Model,
+    pub host: String,
 }
 
 impl Store {
@@ -104,6 +132,150 @@ impl Store {
             .into_tuple()
             .all(self.connection())
             .await?)
+    }
+
+    /// The latest `limit` links matching `filter`, newest first.
+    pub async fn console_links(
+        &self,
+        filter: &ListFilter,
+        limit: u64,
+    ) -> anyhow::Result<Vec<LinkRow>> {
+        let mut query = link::Entity::find();
+        if let Some(application_id) = &filter.application_id {
+            query = query.filter(link::Column::ApplicationId.eq(application_id));
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(link::Column::Status.eq(status));
+        }
+        let links = query
+            .order_by_desc(link::Column::CreatedAt)
+            .order_by_desc(link::Column::Id)
+            .limit(limit)
+            .all(self.connection())
+            .await?;
+        let end_users = self
+            .end_user_ids(links.iter().map(|link| link.end_user_id.clone()))
+            .await?;
+        let accounts: HashMap<String, (String, String)> = credential::Entity::find()
+            .select_only()
+            .column(credential::Column::Id)
+            .column(credential::Column::Email)
+            .column(credential::Column::DisplayName)
+            .filter(credential::Column::Id.is_in(links.iter().map(|l| l.credential_id.clone())))
+            .into_tuple::<(String, String, String)>()
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(|(id, email, name)| (id, (email, name)))
+            .collect();
+        Ok(links
+            .into_iter()
+            .map(|link| {
+                let (account_email, account_name) = accounts
+                    .get(&link.credential_id)
+                    .cloned()
+                    .unwrap_or_default();
+                LinkRow {
+                    end_user: end_users
+                        .get(&link.end_user_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    account_email,
+                    account_name,
+                    link,
+                }
+            })
+            .collect())
+    }
+
+    /// The application of the link with this id, whichever application it is.
+    pub async fn link_application(&self, link_id: &str) -> anyhow::Result<Option<String>> {
+        Ok(link::Entity::find_by_id(link_id.to_owned())
+            .select_only()
+            .column(link::Column::ApplicationId)
+            .into_tuple()
+            .one(self.connection())
+            .await?)
+    }
+
+    /// The latest `limit` live events matching `filter` (status: conferencing state), latest
+    /// start first.
+    pub async fn console_events(
+        &self,
+        filter: &ListFilter,
+        limit: u64,
+    ) -> anyhow::Result<Vec<EventRow>> {
+        let mut query = event::Entity::find().filter(event::Column::DeletedAt.is_null());
+        if let Some(application_id) = &filter.application_id {
+            query = query.filter(event::Column::ApplicationId.eq(application_id));
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(event::Column::ConferencingStatus.eq(status));
+        }
+        let events = query
+            .order_by_desc(event::Column::StartAt)
+            .order_by_desc(event::Column::Id)
+            .limit(limit)
+            .all(self.connection())
+            .await?;
+        let hosts = self
+            .end_user_ids(events.iter().map(|event| event.host_end_user_id.clone()))
+            .await?;
+        Ok(events
+            .into_iter()
+            .map(|event| EventRow {
+                host: hosts
+                    .get(&event.host_end_user_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                event,
+            })
+            .collect())
+    }
+
+    /// The latest `limit` audit entries, of one application when given, newest first.
+    pub async fn list_audit_entries(
+        &self,
+        application_id: Option<&str>,
+        limit: u64,
+    ) -> anyhow::Result<Vec<AuditEntry>> {
+        let mut query = audit_entry::Entity::find();
+        if let Some(application_id) = application_id {
+            query = query.filter(audit_entry::Column::ApplicationId.eq(application_id));
+        }
+        Ok(query
+            .order_by_desc(audit_entry::Column::CreatedAt)
+            .order_by_desc(audit_entry::Column::Id)
+            .limit(limit)
+            .all(self.connection())
+            .await?)
+    }
+
+    /// The latest `limit` emails to end users (kept, sent or not), newest first.
+    pub async fn list_emails(&self, limit: u64) -> anyhow::Result<Vec<Email>> {
+        Ok(email::Entity::find()
+            .order_by_desc(email::Column::CreatedAt)
+            .order_by_desc(email::Column::Id)
+            .limit(limit)
+            .all(self.connection())
+            .await?)
+    }
+
+    /// The applications' own ids of these end user rows, by row id.
+    async fn end_user_ids(
+        &self,
+        row_ids: impl Iterator<Item = String>,
+    ) -> anyhow::Result<HashMap<String, String>> {
+        Ok(end_user::Entity::find()
+            .select_only()
+            .column(end_user::Column::Id)
+            .column(end_user::Column::ExternalId)
+            .filter(end_user::Column::Id.is_in(row_ids))
+            .into_tuple::<(String, String)>()
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .collect())
     }
 
     async fn count_by<E: EntityTrait>(

@@ -718,6 +718,10 @@ async fn no_console_page_shows_a_key_its_hash_or_a_webhook_secret() {
         format!("/admin/applications/{id}"),
         "/admin/deliveries".to_owned(),
         format!("/admin/deliveries/{delivery_id}"),
+        "/admin/links".to_owned(),
+        "/admin/events".to_owned(),
+        format!("/admin/audit?application={id}"),
+        "/admin/emails".to_owned(),
     ] {
         let page = console.page(&path).await;
         for (what, value) in [
@@ -788,4 +792,98 @@ async fn admin_create_reads_the_password_from_stdin_and_the_operator_can_sign_in
     let bad_email = admin_create(&app, "not-an-email", &format!("{PASSWORD}\n"));
     assert!(!bad_email.status.success());
     assert!(String::from_utf8_lossy(&bad_email.stderr).contains("--email"));
+}
+
+#[tokio::test]
+async fn an_operator_sees_links_events_emails_and_the_audit_log_and_removes_a_link() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[], 204).await;
+    let tenant = app
+        .create_tenant_with_webhook("Calm", &receiver.url())
+        .await;
+    let back = app
+        .connect_as(&tenant, "therapist-42", "ana@example.org")
+        .await;
+    let link_id = back["link_id"].clone();
+    let event = app
+        .client
+        .put(app.url("/v1/events/appt-1"))
+        .bearer_auth(&tenant.api_key)
+        .json(&serde_json::json!({
+            "end_user_id": "therapist-42",
+            "summary": "Therapy session",
+            "start": "2030-12-01T15:00:00Z",
+            "end": "2030-12-01T15:50:00Z",
+            "tzid": "Europe/Ljubljana",
+            "conferencing": {"provider": "zoom"},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(event.status(), 201);
+    let console = Console::signed_in(&app).await;
+
+    let links = console.page("/admin/links").await;
+    let row = between(&links, &format!("id=\"link-{link_id}\""), "</tr>");
+    assert!(
+        row.contains("therapist-42") && row.contains("ana@example.org") && row.contains("active")
+    );
+    let filtered = console
+        .page(&format!(
+            "/admin/links?application={}&status=needs_reauth",
+            tenant.id
+        ))
+        .await;
+    assert!(!filtered.contains(&link_id));
+    assert_eq!(console.get("/admin/links?status=gone").await.status(), 400);
+    let events = console.page("/admin/events").await;
+    assert!(events.contains("Therapy session") && events.contains("appt-1"));
+    assert!(events.contains("status-ready"));
+    let failed = console.page("/admin/events?status=failed").await;
+    assert!(!failed.contains("appt-1"));
+    let overview = console.page("/admin").await;
+    assert!(overview.contains("status-ready"));
+    let emails = console.page("/admin/emails").await;
+    assert!(emails.contains("No SMTP server is configured"));
+    assert!(emails.contains("ana@example.org") && emails.contains("status-kept"));
+
+    let removed = console
+        .submit(&links, &format!("/admin/links/{link_id}/remove"), &[])
+        .await;
+
+    assert_eq!(removed.status(), 303);
+    let body: serde_json::Value = app
+        .get_as(&tenant.api_key, "/v1/end_users/therapist-42")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["links"], serde_json::json!([]));
+    let mut reasons = Vec::new();
+    for _ in 0..100 {
+        reasons = receiver
+            .requests()
+            .iter()
+            .filter_map(|r| serde_json::from_str::<serde_json::Value>(&r.body).ok())
+            .filter(|body| body["type"] == "link.removed")
+            .map(|body| body["data"]["reason"].clone())
+            .collect();
+        if !reasons.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(reasons, vec![serde_json::json!("operator")]);
+    let again = console
+        .submit(&links, &format!("/admin/links/{link_id}/remove"), &[])
+        .await;
+    assert_eq!(again.status(), 404);
+    let audit = console
+        .page(&format!("/admin/audit?application={}", tenant.id))
+        .await;
+    assert!(audit.contains("link.removed"), "{audit}");
+    assert!(audit.contains("operator"));
+    for page in [links, events, emails, audit] {
+        assert!(!page.contains(&tenant.api_key) && !page.contains(&tenant.webhook_secret));
+    }
 }

@@ -14,6 +14,7 @@ use serde::de::IgnoredAny;
 
 use super::super::hosted::PageError;
 use super::super::state::AppState;
+use super::filters::{self, ListQuery, given};
 use super::guard::{Chrome, Posted, Refusal, SignedIn, page};
 use crate::domain::Timestamp;
 use crate::store::applications::Application;
@@ -51,29 +52,19 @@ struct DeliveryPage {
 /// The list's filter as the query string gives it; empty values mean "any".
 #[derive(Deserialize)]
 pub struct FilterQuery {
-    #[serde(default)]
-    application: String,
+    #[serde(flatten)]
+    list: ListQuery,
     #[serde(default, rename = "type")]
     event_type: String,
-    #[serde(default)]
-    status: String,
 }
 
 impl FilterQuery {
     fn parse(self) -> Result<DeliveryFilter, PageError> {
-        let given = |value: String| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
-        let status = given(self.status);
-        if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-            return Err(PageError::new(
-                StatusCode::BAD_REQUEST,
-                "Unknown delivery status",
-                "A delivery is pending, delivered or failed.",
-            ));
-        }
+        let list = self.list.parse(&STATUSES)?;
         Ok(DeliveryFilter {
-            application_id: given(self.application),
+            application_id: list.application_id,
             event_type: given(self.event_type),
-            status,
+            status: list.status,
         })
     }
 }
@@ -84,14 +75,7 @@ pub async fn list(
     signed_in: SignedIn,
     query: Result<Query<FilterQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Refusal> {
-    let Query(query) = query.map_err(|_| {
-        PageError::new(
-            StatusCode::BAD_REQUEST,
-            "This filter could not be read",
-            "Filter deliveries by application, type and status.",
-        )
-    })?;
-    let filter = query.parse()?;
+    let filter = filters::read(query)?.parse()?;
     Ok(page(
         &state,
         &signed_in.csrf,

@@ -2,10 +2,13 @@
 //! CSRF-checked forms, no scripts and nothing loaded from elsewhere.
 
 mod applications;
+mod connections;
 mod deliveries;
+mod filters;
 mod guard;
 mod keys;
 mod overview;
+mod records;
 mod sign_in;
 
 use axum::routing::{get, post};
@@ -18,6 +21,10 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ("/admin", "overview", "Overview"),
     ("/admin/applications", "applications", "Applications"),
     ("/admin/deliveries", "deliveries", "Deliveries"),
+    ("/admin/links", "links", "Links"),
+    ("/admin/events", "events", "Events"),
+    ("/admin/audit", "audit", "Audit log"),
+    ("/admin/emails", "emails", "Emails"),
 ];
 
 /// The console's routes, to be nested at `/admin` (beside `/admin/api`, which it leaves alone).
@@ -47,5 +54,10 @@ pub fn router() -> Router<AppState> {
         .route("/deliveries", get(deliveries::list))
         .route("/deliveries/{delivery_id}", get(deliveries::show))
         .route("/deliveries/{delivery_id}/replay", post(deliveries::replay))
+        .route("/links", get(connections::links))
+        .route("/links/{link_id}/remove", post(connections::remove_link))
+        .route("/events", get(connections::events))
+        .route("/audit", get(records::audit))
+        .route("/emails", get(records::emails))
         .layer(middleware::map_response(guard::console_headers))
 }

@@ -1,0 +1,74 @@
+//! `/admin/audit` and `/admin/emails`: the audit log, and the emails to end users (those the
+//! hub keeps when no SMTP server is configured among them).
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::Response;
+
+use super::super::state::AppState;
+use super::filters::{self, ListQuery};
+use super::guard::{Chrome, Refusal, SignedIn, page};
+use crate::store::applications::Application;
+use crate::store::audit::AuditEntry;
+use crate::store::console::ListFilter;
+use crate::store::emails::Email;
+
+/// How many rows a list shows.
+const PAGE_SIZE: u64 = 200;
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    entries: Vec<AuditEntry>,
+    applications: Vec<Application>,
+    filter: ListFilter,
+}
+
+#[derive(Template)]
+#[template(path = "console/emails.html")]
+struct EmailsPage {
+    chrome: Chrome,
+    emails: Vec<Email>,
+    smtp: bool,
+}
+
+/// `GET /admin/audit?application=`.
+pub async fn audit(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, Refusal> {
+    let filter = filters::read(query)?.parse(&[])?;
+    let entries = state
+        .store
+        .list_audit_entries(filter.application_id.as_deref(), PAGE_SIZE)
+        .await?;
+    Ok(page(
+        &state,
+        &signed_in.csrf,
+        &AuditPage {
+            chrome: signed_in.chrome("audit"),
+            entries,
+            applications: state.store.list_applications().await?,
+            filter,
+        },
+    ))
+}
+
+/// `GET /admin/emails`.
+pub async fn emails(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, Refusal> {
+    Ok(page(
+        &state,
+        &signed_in.csrf,
+        &EmailsPage {
+            chrome: signed_in.chrome("emails"),
+            emails: state.store.list_emails(PAGE_SIZE).await?,
+            smtp: state.config.smtp_url.is_some(),
+        },
+    ))
+}
