@@ -51,6 +51,9 @@ struct Accepted {
     /// Event id → the conferencing status the create answered with.
     created: HashMap<String, String>,
     deleted: HashSet<String>,
+    /// Events a delete was sent for, answered or not (an instance killed after deleting
+    /// never answers).
+    delete_sent: HashSet<String>,
 }
 
 /// Runs `chaos` and prints its timeline and checks.
@@ -128,6 +131,10 @@ fn steady_load(target: Target, accepted: Arc<Mutex<Accepted>>) -> load::Workload
                 format!("chaos-{number}")
             };
             let request = if deleting {
+                let sent = event_id.clone();
+                let mut accepted = accepted.lock().unwrap_or_else(PoisonError::into_inner);
+                accepted.delete_sent.insert(sent);
+                drop(accepted);
                 let base = &target.bases[usize::try_from(number % 2).unwrap_or(0)];
                 target
                     .http
@@ -282,15 +289,19 @@ async fn verify(
     let unfinished = kept
         .iter()
         .filter(|id| {
-            !matches!(
-                live.get(id.as_str()).map(String::as_str),
-                Some("ready" | "failed" | "removed")
-            )
+            live.get(id.as_str())
+                .is_some_and(|status| !is_final(status))
         })
         .count();
+    // Gone from the database: fine when a delete was sent whose answer was lost.
+    let (gone_after_delete, gone): (Vec<&&String>, Vec<&&String>) = kept
+        .iter()
+        .filter(|id| !live.contains_key(id.as_str()))
+        .partition(|id| accepted.delete_sent.contains(id.as_str()));
     let (told, untold) = receiver.with_told(|told| {
         let untold = kept
             .iter()
+            .filter(|id| live.contains_key(id.as_str()))
             .filter(|id| {
                 !told.about_event.get(id.as_str()).is_some_and(|kinds| {
                     kinds.iter().any(|kind| {
@@ -363,6 +374,16 @@ async fn verify(
             "0",
         ),
         (
+            "accepted events gone, no delete sent".into(),
+            gone.len().to_string(),
+            "0",
+        ),
+        (
+            "accepted events gone, delete unanswered".into(),
+            gone_after_delete.len().to_string(),
+            "",
+        ),
+        (
             "accepted events whose app was not told".into(),
             untold.to_string(),
             "0",
@@ -414,4 +435,9 @@ async fn verify(
         println!("{check:<44} {measured:>24} {goal:>6} {verdict}");
     }
     Ok(())
+}
+
+/// Whether a conferencing status is one an event may end in.
+fn is_final(status: &str) -> bool {
+    matches!(status, "ready" | "failed" | "removed")
 }

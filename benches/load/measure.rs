@@ -29,6 +29,9 @@ pub struct MeasureArgs {
     /// The emulator's added latency per call in the Zoom-like regime, in milliseconds.
     #[arg(long, default_value_t = 100)]
     pub zoom_latency_ms: u64,
+    /// Fail when a path got an answer other than its expected one, or none (a smoke test).
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// One concurrency level's rows.
@@ -51,6 +54,7 @@ pub async fn run(args: MeasureArgs) -> anyhow::Result<()> {
 async fn measure(bed: &Testbed, args: &MeasureArgs) -> anyhow::Result<()> {
     let hosts = Arc::new(bed.connect_end_users("host", args.hosts).await?);
     let tokens = bed.direct_tokens(args.hosts).await?;
+    let mut off_paths = Vec::new();
     let mut comparator_launch = bed.role(
         "comparator",
         &[
@@ -124,23 +128,17 @@ async fn measure(bed: &Testbed, args: &MeasureArgs) -> anyhow::Result<()> {
             )
             .await;
             let update = workload::hub_update(to_hub.clone(), &prefix, created);
-            path("(d) hub event update", load, 200, hub, update).await;
-            path(
-                "(e) hub event list",
-                load,
-                200,
-                hub,
-                workload::hub_list(to_hub.clone()),
-            )
-            .await;
-            path(
-                "(f) hub bad key",
-                load,
-                401,
-                hub,
-                workload::bad_key(to_hub.clone()),
-            )
-            .await;
+            let (update, _) = path("(d) hub event update", load, 200, hub, update).await;
+            let list = workload::hub_list(to_hub.clone());
+            let (list, _) = path("(e) hub event list", load, 200, hub, list).await;
+            let rejected = workload::bad_key(to_hub.clone());
+            let (rejected, _) = path("(f) hub bad key", load, 401, hub, rejected).await;
+            off_paths.extend(
+                [&direct, &bare, &create, &update, &list, &rejected]
+                    .into_iter()
+                    .filter(|row| !row.unexpected.is_empty() || row.rps == 0.0)
+                    .map(|row| format!("{} at {concurrency} ({})", row.label, regime.name)),
+            );
             let level = Level {
                 direct,
                 comparator: bare,
@@ -157,6 +155,12 @@ async fn measure(bed: &Testbed, args: &MeasureArgs) -> anyhow::Result<()> {
         megabytes(memory.peak)
     );
     comparator.stop().await?;
+    if args.check && !off_paths.is_empty() {
+        anyhow::bail!(
+            "paths with unexpected answers or none: {}",
+            off_paths.join("; ")
+        );
+    }
     Ok(())
 }
 
