@@ -126,9 +126,9 @@ impl Application {
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-            .with_graceful_shutdown(stop)
-            .await
-            .context("the HTTP server failed");
+        .with_graceful_shutdown(stop)
+        .await
+        .context("the HTTP server failed");
         stop_jobs.cancel();
         while jobs.join_next().await.is_some() {}
         if let Err(error) = state.key_usage.flush(&state.store).await {

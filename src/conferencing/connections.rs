@@ -14,7 +14,7 @@ use crate::store::applications::Application;
 use crate::store::audit::{NewAuditEntry, actor};
 use crate::store::credentials::Credential;
 use crate::store::emails::NewEmail;
-use crate::store::links::{AuthorizedAccount, ConnectError, RemovedAccount, AppLink};
+use crate::store::links::{AppLink, AuthorizedAccount, ConnectError, RemovedAccount};
 use crate::store::outbox::Outbox;
 use crate::vault::{KeyRing, Purpose, SealContext};
 use crate::zoom::types::ZoomUser;

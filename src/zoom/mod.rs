@@ -3,10 +3,10 @@
 //! meetings, with every failure classified by what the hub must do about it.
 
 mod error;
+pub mod notification;
 mod oauth;
 mod rest;
 mod transport;
-pub mod notification;
 pub mod types;
 
 pub use error::{ZoomError, ZoomFieldError};
