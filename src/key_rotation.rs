@@ -70,7 +70,9 @@ pub async fn reseal_all(store: &Store, vault: &KeyRing) -> anyhow::Result<Rotati
 
 fn purpose_of(field: SealedField) -> Purpose {
     match field {
-        SealedField::ApplicationWebhookSecret => Purpose::WebhookSecret,
+        SealedField::ApplicationWebhookSecret | SealedField::PreviousWebhookSecret => {
+            Purpose::WebhookSecret
+        }
         SealedField::CredentialAccessToken => Purpose::ZoomAccessToken,
         SealedField::CredentialRefreshToken => Purpose::ZoomRefreshToken,
         SealedField::ConnectSessionPkceVerifier => Purpose::PkceVerifier,

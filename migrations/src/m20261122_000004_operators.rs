@@ -1,12 +1,13 @@
 //! Schema v4: the operator console — operator accounts (argon2id password hashes), their
-//! signed-in sessions, and the sign-in throttle that slows password guessing.
+//! signed-in sessions, the sign-in throttle that slows password guessing, and the previous
+//! webhook secret that keeps signing for a while after the operator rotates an application's.
 //!
 //! Same conventions as v1: TEXT ids made by the application, BIGINT unix milliseconds for
 //! instants, foreign keys inside `CREATE TABLE`, unique indexes named `uq_<table>_<cols>` and
 //! plain ones `idx_<table>_<cols>`.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer, big_integer_null, integer, text};
+use sea_orm_migration::schema::{big_integer, big_integer_null, blob, integer, text};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -20,11 +21,13 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         create_operators(manager).await?;
         create_operator_sessions(manager).await?;
-        create_signin_throttles(manager).await
+        create_signin_throttles(manager).await?;
+        create_webhook_secret_rotations(manager).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            WebhookSecretRotations::Table.into_iden(),
             SigninThrottles::Table.into_iden(),
             OperatorSessions::Table.into_iden(),
             Operators::Table.into_iden(),
@@ -110,6 +113,45 @@ async fn create_signin_throttles(manager: &SchemaManager<'_>) -> Result<(), DbEr
                 .to_owned(),
         )
         .await
+}
+
+/// An application's previous webhook secret (sealed like the current one, under the
+/// application's id) and until when deliveries are signed with it too.
+async fn create_webhook_secret_rotations(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table(WebhookSecretRotations::Table)
+                // The application's id.
+                .col(text(WebhookSecretRotations::Id).primary_key())
+                .col(blob(WebhookSecretRotations::PreviousSecret))
+                .col(big_integer(WebhookSecretRotations::OverlapUntil))
+                .col(big_integer(WebhookSecretRotations::RotatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_webhook_secret_rotations_id")
+                        .from(WebhookSecretRotations::Table, WebhookSecretRotations::Id)
+                        .to(Applications::Table, Applications::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await
+}
+
+#[derive(DeriveIden)]
+enum Applications {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum WebhookSecretRotations {
+    Table,
+    Id,
+    PreviousSecret,
+    OverlapUntil,
+    RotatedAt,
 }
 
 #[derive(DeriveIden)]

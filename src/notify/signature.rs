@@ -50,6 +50,27 @@ impl SigningKey {
     }
 }
 
+/// The keys an application's webhooks are signed with: its secret's, and while a rotation's
+/// overlap lasts the previous secret's too, so receivers still holding the old secret verify.
+#[derive(Clone, Debug)]
+pub struct SigningKeys {
+    pub current: SigningKey,
+    pub previous: Option<SigningKey>,
+}
+
+impl SigningKeys {
+    /// The `webhook-signature` header value: one `v1,…` per key, separated by a space, as
+    /// Standard Webhooks carries several signatures.
+    pub fn sign(&self, id: &str, timestamp: i64, body: &str) -> String {
+        let mut header = self.current.sign(id, timestamp, body);
+        if let Some(previous) = &self.previous {
+            header.push(' ');
+            header.push_str(&previous.sign(id, timestamp, body));
+        }
+        header
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +87,30 @@ mod tests {
             ),
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
         );
+    }
+
+    #[test]
+    fn during_an_overlap_both_keys_sign_separated_by_a_space() {
+        let old = SigningKey::from_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let new = SigningKey::from_secret("whsec_bmV3IHNlY3JldCBrZXkgYnl0ZXM=").unwrap();
+        let body = r#"{"test": 2432232314}"#;
+        let keys = SigningKeys {
+            current: new.clone(),
+            previous: Some(old.clone()),
+        };
+        assert_eq!(
+            keys.sign("msg_1", 1_614_265_330, body),
+            format!(
+                "{} {}",
+                new.sign("msg_1", 1_614_265_330, body),
+                old.sign("msg_1", 1_614_265_330, body)
+            )
+        );
+        let alone = SigningKeys {
+            current: new.clone(),
+            previous: None,
+        };
+        assert_eq!(alone.sign("msg_1", 1, body), new.sign("msg_1", 1, body));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use url::Url;
 
 use super::destination::{self, Refused};
 use super::retry::{later, next_attempt_at};
-use super::signature::SigningKey;
+use super::signature::{SigningKey, SigningKeys};
 use super::{Notifier, NotifierSettings, shorten};
 use crate::domain::{Link, RemovalReason, Timestamp, new_id};
 use crate::store::applications::Application;
@@ -173,7 +173,7 @@ pub(super) fn client(settings: &NotifierSettings) -> anyhow::Result<reqwest::Cli
 
 /// Where one application's webhooks go, as read at the start of a pass.
 enum Target {
-    Ready { url: Url, key: SigningKey },
+    Ready { url: Url, key: Box<SigningKeys> },
     Unusable(Failure),
 }
 
@@ -278,9 +278,44 @@ impl Notifier {
                 "the webhook secret cannot be opened: {error}"
             ))),
         };
-        Ok(match key {
-            Ok(key) => Target::Ready { url, key },
-            Err(failure) => Target::Unusable(failure),
+        let current = match key {
+            Ok(key) => key,
+            Err(failure) => return Ok(Target::Unusable(failure)),
+        };
+        let previous = self.previous_key(&application.id, &context).await?;
+        Ok(Target::Ready {
+            url,
+            key: Box::new(SigningKeys { current, previous }),
+        })
+    }
+
+    /// The application's previous signing key while a secret rotation's overlap lasts. One that
+    /// cannot be opened is left out (the current key still signs), and said so in the log.
+    async fn previous_key(
+        &self,
+        application_id: &str,
+        context: &SealContext<'_>,
+    ) -> anyhow::Result<Option<SigningKey>> {
+        let Some(overlap) = self
+            .store
+            .webhook_secret_overlap(application_id, Timestamp::now())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let opened = self
+            .vault
+            .open_str(&overlap.previous_secret, context)
+            .map_err(|error| error.to_string())
+            .and_then(|secret| {
+                SigningKey::from_secret(secret.expose_secret()).map_err(|error| error.to_string())
+            });
+        Ok(match opened {
+            Ok(key) => Some(key),
+            Err(error) => {
+                tracing::warn!(%error, "the previous webhook secret cannot sign");
+                None
+            }
         })
     }
 
@@ -362,7 +397,7 @@ impl Notifier {
         &self,
         delivery: &ClaimedDelivery,
         url: &Url,
-        key: &SigningKey,
+        key: &SigningKeys,
     ) -> Result<u16, Failure> {
         if !self.settings.allow_private_networks {
             destination::check_literal(url)

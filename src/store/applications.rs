@@ -4,13 +4,16 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::Store;
-use super::entity::{api_key, application};
+use super::entity::{api_key, application, webhook_secret_rotation};
 use crate::domain::Timestamp;
 
 /// An application as stored (its webhook secret still sealed).
 pub type Application = application::Model;
 /// An API key as stored (only its hash).
 pub type ApiKeyRecord = api_key::Model;
+
+/// An application's previous webhook secret (sealed) and until when it signs too.
+pub type WebhookSecretOverlap = webhook_secret_rotation::Model;
 
 /// A new API key's stored form.
 pub struct NewApiKey {
@@ -83,6 +86,56 @@ impl Store {
             .exec(self.connection())
             .await?;
         Ok(updated.rows_affected == 1)
+    }
+
+    /// Replaces an application's sealed webhook secret with `new_secret`, keeping the one it
+    /// replaces as the previous secret until `overlap_until`; `false` when there is no such
+    /// application.
+    pub async fn rotate_webhook_secret(
+        &self,
+        id: &str,
+        new_secret: Vec<u8>,
+        overlap_until: Timestamp,
+        at: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let txn = self.begin_write().await?;
+        let Some(current) = application::Entity::find_by_id(id.to_owned())
+            .one(&txn)
+            .await?
+        else {
+            return Ok(false);
+        };
+        webhook_secret_rotation::Entity::delete_by_id(id.to_owned())
+            .exec(&txn)
+            .await?;
+        webhook_secret_rotation::ActiveModel {
+            id: Set(id.to_owned()),
+            previous_secret: Set(current.webhook_secret),
+            overlap_until: Set(overlap_until),
+            rotated_at: Set(at),
+        }
+        .insert(&txn)
+        .await?;
+        application::Entity::update_many()
+            .col_expr(application::Column::WebhookSecret, Expr::value(new_secret))
+            .col_expr(application::Column::UpdatedAt, Expr::value(at.0))
+            .filter(application::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// The application's previous webhook secret while its overlap lasts.
+    pub async fn webhook_secret_overlap(
+        &self,
+        id: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<Option<WebhookSecretOverlap>> {
+        Ok(webhook_secret_rotation::Entity::find_by_id(id.to_owned())
+            .filter(webhook_secret_rotation::Column::OverlapUntil.gt(now.0))
+            .one(self.connection())
+            .await?)
     }
 
     /// Every application, oldest first.

@@ -13,16 +13,19 @@ pub enum SealedField {
     CredentialRefreshToken,
     ConnectSessionPkceVerifier,
     ConnectSessionToken,
+    /// An application's previous webhook secret during a rotation's overlap.
+    PreviousWebhookSecret,
 }
 
 impl SealedField {
     /// Every sealed column in the schema.
-    pub const ALL: [SealedField; 5] = [
+    pub const ALL: [SealedField; 6] = [
         SealedField::ApplicationWebhookSecret,
         SealedField::CredentialAccessToken,
         SealedField::CredentialRefreshToken,
         SealedField::ConnectSessionPkceVerifier,
         SealedField::ConnectSessionToken,
+        SealedField::PreviousWebhookSecret,
     ];
 
     fn table_and_column(self) -> (&'static str, &'static str) {
@@ -32,6 +35,7 @@ impl SealedField {
             SealedField::CredentialRefreshToken => ("credentials", "refresh_token"),
             SealedField::ConnectSessionPkceVerifier => ("connect_sessions", "pkce_verifier"),
             SealedField::ConnectSessionToken => ("connect_sessions", "token_sealed"),
+            SealedField::PreviousWebhookSecret => ("webhook_secret_rotations", "previous_secret"),
         }
     }
 }

@@ -1,11 +1,16 @@
 //! What an operator changes on a registered application: where it is reached (redirect URIs,
-//! webhook URL) and whether it may call the API at all. Each change goes into the audit log.
+//! webhook URL), whether it may call the API at all, and its webhook signing secret. Each
+//! change goes into the audit log.
+
+use std::time::Duration;
 
 use crate::domain::{
-    FieldError, RedirectUri, Timestamp, WebhookUrl, application::parse_redirect_uris,
+    FieldError, RedirectUri, Timestamp, WebhookSigningSecret, WebhookUrl,
+    application::parse_redirect_uris,
 };
 use crate::store::Store;
 use crate::store::audit::{NewAuditEntry, actor};
+use crate::vault::{KeyRing, Purpose, SealContext};
 
 /// The audit subject type of entries about an application.
 const APPLICATION: &str = "application";
@@ -82,6 +87,37 @@ pub async fn set_suspended(
         .set_application_status(application_id, status, now)
         .await?;
     audited(changed, store, application_id, action, operator).await
+}
+
+/// Gives an application a new webhook secret; the one it replaces keeps signing deliveries
+/// beside it for `overlap`, so the application can switch without losing a webhook. `None` when
+/// there is no such application.
+#[tracing::instrument(skip(store, vault))]
+pub async fn rotate_webhook_secret(
+    store: &Store,
+    vault: &KeyRing,
+    application_id: &str,
+    overlap: Duration,
+    operator: &str,
+) -> anyhow::Result<Option<WebhookSigningSecret>> {
+    let now = Timestamp::now();
+    let secret = WebhookSigningSecret::generate();
+    let sealed = vault.seal_str(
+        secret.expose(),
+        &SealContext {
+            purpose: Purpose::WebhookSecret,
+            row_id: application_id,
+        },
+    );
+    let overlap_ms = i64::try_from(overlap.as_millis()).unwrap_or(i64::MAX);
+    let overlap_until = Timestamp(now.0.saturating_add(overlap_ms));
+    let rotated = store
+        .rotate_webhook_secret(application_id, sealed, overlap_until, now)
+        .await?;
+    let action = "application.webhook_secret_rotated";
+    Ok(audited(rotated, store, application_id, action, operator)
+        .await?
+        .then_some(secret))
 }
 
 /// Notes `action` in the audit log when the application was `changed`; passes `changed` on.

@@ -7,7 +7,9 @@ mod authentication;
 mod key_usage;
 mod registration;
 
-pub use administration::{Endpoints, audit, change_endpoints, set_suspended};
+pub use administration::{
+    Endpoints, audit, change_endpoints, rotate_webhook_secret, set_suspended,
+};
 pub use authentication::{Caller, Rejection, authenticate};
 pub use key_usage::KeyUsage;
 pub use registration::{

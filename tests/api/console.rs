@@ -5,13 +5,12 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use convene::domain::Timestamp;
-use convene::notify::{self, AppEvent};
 use convene::operators::{self, OperatorEmail, OperatorPassword};
 use sea_orm::ConnectionTrait;
 
 use crate::browser::html_forms;
 use crate::helpers::{TestApp, assert_problem, spawn_app};
-use crate::notifications::{Receiver, link};
+use crate::notifications::{Receiver, enqueue_link_connected};
 
 const EMAIL: &str = "ops@hub.example";
 const PASSWORD: &str = "a long operator passphrase";
@@ -619,9 +618,7 @@ async fn a_failed_delivery_is_found_by_filter_inspected_and_replayed_with_the_sa
     let console = Console::signed_in(&app).await;
     let (id, key, secret) = console.register("Calm", "").await;
     let (other, _, _) = console.register("Other", "").await;
-    let row = notify::delivery(&id, &AppEvent::LinkConnected(link()), Timestamp::now());
-    let delivery_id = row.id.clone();
-    app.store.enqueue_deliveries(vec![row]).await.unwrap();
+    let delivery_id = enqueue_link_connected(&app, &id).await;
     wait_for_status(&app, &delivery_id, "failed").await;
 
     let overview = console.page("/admin").await;
@@ -706,9 +703,7 @@ async fn no_console_page_shows_a_key_its_hash_or_a_webhook_secret() {
     let console = Console::signed_in(&app).await;
     let (id, key, secret) = console.register("Calm", "").await;
     let hash = convene::domain::KeyHash::of(&key);
-    let row = notify::delivery(&id, &AppEvent::LinkConnected(link()), Timestamp::now());
-    let delivery_id = row.id.clone();
-    app.store.enqueue_deliveries(vec![row]).await.unwrap();
+    let delivery_id = enqueue_link_connected(&app, &id).await;
     wait_for_status(&app, &delivery_id, "failed").await;
     let secret_key = secret.trim_start_matches("whsec_");
 
@@ -886,4 +881,80 @@ async fn an_operator_sees_links_events_emails_and_the_audit_log_and_removes_a_li
     for page in [links, events, emails, audit] {
         assert!(!page.contains(&tenant.api_key) && !page.contains(&tenant.webhook_secret));
     }
+}
+
+/// Puts a `link.connected` in the outbox and waits until the receiver has it as its `n`th.
+async fn deliver_nth(
+    app: &TestApp,
+    receiver: &Receiver,
+    application_id: &str,
+    n: usize,
+) -> crate::notifications::Received {
+    let id = enqueue_link_connected(app, application_id).await;
+    wait_for_status(app, &id, "delivered").await;
+    let received = receiver.requests();
+    assert_eq!(received.len(), n);
+    received[n - 1].clone()
+}
+
+#[tokio::test]
+async fn a_rotated_webhook_secret_signs_beside_the_old_one_until_the_overlap_ends() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[], 204).await;
+    let tenant = app
+        .create_tenant_with_webhook("Calm", &receiver.url())
+        .await;
+    let console = Console::signed_in(&app).await;
+    let path = format!("/admin/applications/{}", tenant.id);
+    let action = format!("{path}/webhook_secret");
+    let page = console.page(&path).await;
+    let refused = console
+        .submit(&page, &action, &[("overlap_hours", "5")])
+        .await;
+    assert_eq!(refused.status(), 400);
+
+    let rotated = console
+        .submit(&page, &action, &[("overlap_hours", "24")])
+        .await;
+
+    assert_eq!(rotated.status(), 201);
+    let rotated = rotated.text().await.unwrap();
+    let secret = between(&rotated, "id=\"webhook-secret\">", "<");
+    assert!(secret.starts_with("whsec_") && secret != tenant.webhook_secret);
+    let page = console.page(&path).await;
+    assert!(page.contains("the previous secret also signs deliveries until"));
+    assert!(!page.contains(&secret) && !page.contains(&tenant.webhook_secret));
+    let during = deliver_nth(&app, &receiver, &tenant.id, 1).await;
+
+    let signatures: Vec<&str> = during.signature.split(' ').collect();
+    assert_eq!(signatures.len(), 2, "{}", during.signature);
+    for (signature, key) in signatures.iter().zip([&secret, &tenant.webhook_secret]) {
+        let one = crate::notifications::Received {
+            signature: (*signature).to_owned(),
+            ..during.clone()
+        };
+        crate::notifications::assert_signed(key, &one);
+    }
+
+    app.store
+        .connection()
+        .execute_unprepared(&format!(
+            "UPDATE webhook_secret_rotations SET overlap_until = {}",
+            Timestamp::now().0 - 1
+        ))
+        .await
+        .unwrap();
+    let after = deliver_nth(&app, &receiver, &tenant.id, 2).await;
+
+    assert!(
+        !after.signature.contains(' '),
+        "one signature after the overlap"
+    );
+    crate::notifications::assert_signed(&secret, &after);
+    assert!(
+        !console
+            .page(&path)
+            .await
+            .contains("previous secret also signs")
+    );
 }

@@ -139,8 +139,7 @@ fn notifier_on(store: Store, app: &TestApp, settings: NotifierSettings) -> Notif
     Notifier::new(store, vault, settings, None).unwrap()
 }
 
-/// A link as webhooks about it carry it.
-pub fn link() -> Link {
+fn link() -> Link {
     Link {
         id: "lnk_0193aaaabbbbccccddddeeeeffff0000".to_owned(),
         end_user_id: "therapist-42".to_owned(),
@@ -155,7 +154,7 @@ pub fn link() -> Link {
 }
 
 /// Puts one `link.connected` for the application in the outbox; returns its id.
-async fn enqueue_link_connected(app: &TestApp, application_id: &str) -> String {
+pub async fn enqueue_link_connected(app: &TestApp, application_id: &str) -> String {
     let row = notify::delivery(
         application_id,
         &AppEvent::LinkConnected(link()),

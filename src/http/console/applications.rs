@@ -11,7 +11,8 @@ use serde::Deserialize;
 use super::super::hosted::PageError;
 use super::super::state::AppState;
 use super::guard::{Chrome, Posted, Refusal, SignedIn, page, page_with_status};
-use crate::domain::FieldError;
+use super::webhook_secret::OVERLAP_HOURS;
+use crate::domain::{FieldError, Timestamp};
 use crate::store::applications::{ApiKeyRecord, Application};
 use crate::tenancy::{self, Endpoints, NewApplication};
 
@@ -42,6 +43,9 @@ struct ApplicationPage<'a> {
     redirect_uris: String,
     webhook_url: String,
     keys: Vec<ApiKeyRecord>,
+    /// Until when the previous webhook secret signs too, after a rotation.
+    previous_secret_until: Option<Timestamp>,
+    overlap_hours: [u64; 4],
     problems: Vec<FieldError>,
 }
 
@@ -221,6 +225,11 @@ async fn render_application(
     edited: Option<(EndpointsForm, Vec<FieldError>)>,
 ) -> Result<Response, Refusal> {
     let keys = state.store.list_api_keys(&application.id).await?;
+    let previous_secret_until = state
+        .store
+        .webhook_secret_overlap(&application.id, Timestamp::now())
+        .await?
+        .map(|overlap| overlap.overlap_until);
     let (redirect_uris, webhook_url, problems) = match edited {
         Some((form, problems)) => (form.redirect_uris, form.webhook_url, problems),
         None => (
@@ -236,6 +245,8 @@ async fn render_application(
         redirect_uris,
         webhook_url,
         keys,
+        previous_secret_until,
+        overlap_hours: OVERLAP_HOURS,
         problems,
     };
     Ok(if template.problems.is_empty() {

@@ -10,6 +10,7 @@ mod keys;
 mod overview;
 mod records;
 mod sign_in;
+mod webhook_secret;
 
 use axum::routing::{get, post};
 use axum::{Router, middleware};
@@ -50,6 +51,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/applications/{application_id}/keys/{key_id}/revoke",
             post(keys::revoke),
+        )
+        .route(
+            "/applications/{application_id}/webhook_secret",
+            post(webhook_secret::rotate),
         )
         .route("/deliveries", get(deliveries::list))
         .route("/deliveries/{delivery_id}", get(deliveries::show))

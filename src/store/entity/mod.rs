@@ -21,4 +21,5 @@ pub mod operator_session;
 pub mod signin_throttle;
 pub mod webhook_attempt;
 pub mod webhook_delivery;
+pub mod webhook_secret_rotation;
 pub mod zoom_inbox;
