@@ -6,6 +6,7 @@ mod m20261122_000001_create_schema;
 mod m20261122_000002_notifications;
 mod m20261122_000003_removal;
 mod m20261122_000004_operators;
+mod m20261122_000005_host_event_index;
 
 /// Every migration of the hub, in the order they apply.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_notifications::Migration),
             Box::new(m20261122_000003_removal::Migration),
             Box::new(m20261122_000004_operators::Migration),
+            Box::new(m20261122_000005_host_event_index::Migration),
         ]
     }
 }

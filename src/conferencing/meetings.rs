@@ -323,9 +323,25 @@ impl Meetings<'_> {
         event: &Event,
         then_drop_row: bool,
     ) -> Result<(), ConferencingError> {
-        if let (Some(meeting_id), Some(credential_id)) =
-            (meeting_id(event), &event.meeting_credential_id)
-        {
+        // A create whose answer was lost may have made a meeting: find it, to delete it too.
+        let lost_create = match (
+            &event.meeting_create_started_at,
+            &event.meeting_credential_id,
+        ) {
+            (Some(_), Some(credential_id)) if event.meeting_id.is_none() => {
+                let request = meeting_body(event)?;
+                match self.find_created(credential_id, &request).await {
+                    Ok(found) => found.map(|meeting| meeting.id),
+                    Err(ConferencingError::NoCredential) => None,
+                    Err(error) => return Err(error),
+                }
+            }
+            _ => None,
+        };
+        if let (Some(meeting_id), Some(credential_id)) = (
+            meeting_id(event).or(lost_create),
+            &event.meeting_credential_id,
+        ) {
             let api = self.api;
             match self
                 .broker

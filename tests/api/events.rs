@@ -405,6 +405,31 @@ async fn a_create_whose_answer_was_lost_is_adopted_not_made_twice() {
 }
 
 #[tokio::test]
+async fn deleting_an_event_whose_create_answer_was_lost_deletes_the_meeting_zoom_made() {
+    // No retry before the delete: only the delete can find the meeting.
+    let app = spawn_app_with(|config| {
+        config.tuning.meeting_retry_base = Duration::from_secs(3600);
+    })
+    .await;
+    let tenant = connected(&app).await;
+    app.zoom_fault(json!({"kind": "reset", "scope": "api", "count": 1}))
+        .await;
+    let event = app.put_standard_session(&tenant).await;
+    assert_eq!(event["conferencing"]["status"], "pending");
+    assert_eq!(app.zoom_meetings(ANA).await.len(), 1, "Zoom made it");
+
+    assert_eq!(app.delete_event(&tenant, "appt-1").await.status(), 204);
+
+    for _ in 0..100 {
+        if app.zoom_meetings(ANA).await.is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the meeting of the lost create was left in Zoom");
+}
+
+#[tokio::test]
 async fn a_zoom_refusal_fails_the_conferencing_with_zooms_reason() {
     let app = hub().await;
     let tenant = connected(&app).await;
