@@ -214,3 +214,61 @@ fn unescape(text: &str) -> String {
         .replace("&gt;", ">")
         .replace("&amp;", "&")
 }
+
+/// Signs `email` in on one of the sandbox Zoom's own pages (`/apps`, `/meetings`).
+pub async fn zoom_portal(
+    app: &crate::helpers::TestApp,
+    page: &str,
+    email: &str,
+) -> (Browser, url::Url, String) {
+    let browser = Browser::new();
+    let url = url::Url::parse(&app.url(&format!("/sandbox/zoom{page}"))).unwrap();
+    let signin = browser.client.get(url.clone()).send().await.unwrap();
+    let form = html_forms(&signin.text().await.unwrap())
+        .into_iter()
+        .find(|f| f.has_field("email"))
+        .expect("a sign-in form");
+    browser
+        .client
+        .post(url.join(&form.action).unwrap())
+        .form(&form.submission(vec![("email".to_owned(), email.to_owned())]))
+        .send()
+        .await
+        .unwrap();
+    let html = browser
+        .client
+        .get(url.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (browser, url, html)
+}
+
+/// Presses the form of `html` whose action ends with `action_suffix`.
+pub async fn submit(
+    browser: &Browser,
+    url: &url::Url,
+    html: &str,
+    action_suffix: &str,
+    fields: Vec<(String, String)>,
+) {
+    let form = html_forms(html)
+        .into_iter()
+        .find(|f| f.action.ends_with(action_suffix))
+        .unwrap_or_else(|| panic!("a form posting to …{action_suffix}"));
+    let response = browser
+        .client
+        .post(url.join(&form.action).unwrap())
+        .form(&form.submission(fields))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success() || response.status().is_redirection(),
+        "{}",
+        response.status()
+    );
+}

@@ -865,50 +865,16 @@ async fn deleting_an_event_whose_meeting_is_already_gone_in_zoom_succeeds() {
     let tenant = connected(&app).await;
     let event: Value = app.put_standard_session(&tenant).await;
     // Ana deletes the meeting herself on Zoom's meetings page.
-    let browser = crate::browser::Browser::new();
-    let meetings_page = url::Url::parse(&app.url("/sandbox/zoom/meetings")).unwrap();
-    let signin = browser
-        .client
-        .get(meetings_page.clone())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let form = crate::browser::html_forms(&signin)
-        .into_iter()
-        .find(|f| f.has_field("email"))
-        .expect("a sign-in form");
-    browser
-        .client
-        .post(meetings_page.join(&form.action).unwrap())
-        .form(&form.submission(vec![("email".to_owned(), ANA.to_owned())]))
-        .send()
-        .await
-        .unwrap();
     let meeting_id = event["conferencing"]["meeting_id"].as_str().unwrap();
-    let page = browser
-        .client
-        .get(meetings_page.clone())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let delete = crate::browser::html_forms(&page)
-        .into_iter()
-        .find(|f| f.action.contains(meeting_id) && f.action.ends_with("/delete"))
-        .expect("a delete form for the meeting");
-    let response = browser
-        .client
-        .post(meetings_page.join(&delete.action).unwrap())
-        .form(&delete.submission(Vec::new()))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success() || response.status().is_redirection());
+    let (browser, meetings, html) = crate::browser::zoom_portal(&app, "/meetings", ANA).await;
+    crate::browser::submit(
+        &browser,
+        &meetings,
+        &html,
+        &format!("{meeting_id}/delete"),
+        Vec::new(),
+    )
+    .await;
     assert!(app.zoom_meetings(ANA).await.is_empty());
 
     let deleted = app.delete_event(&tenant, "appt-1").await;

@@ -10,7 +10,7 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::browser::{Browser, html_forms};
+use crate::browser::{submit, zoom_portal};
 use crate::helpers::{TestApp, TestTenant, assert_problem, spawn_app_with};
 use crate::notifications::{Receiver, assert_signed};
 use convene::config::SANDBOX_ZOOM_WEBHOOK_SECRET;
@@ -361,60 +361,6 @@ async fn a_deauthorization_of_an_unknown_user_or_another_app_is_a_no_op_200() {
         .unwrap();
     assert_eq!(links["links"][0]["status"], "active");
     assert_eq!(row_count(&app, credential::Entity).await, 1);
-}
-
-/// Signs `email` in on one of the sandbox Zoom's own pages (`/apps`, `/meetings`).
-async fn zoom_portal(app: &TestApp, page: &str, email: &str) -> (Browser, url::Url, String) {
-    let browser = Browser::new();
-    let url = url::Url::parse(&app.url(&format!("/sandbox/zoom{page}"))).unwrap();
-    let signin = browser.client.get(url.clone()).send().await.unwrap();
-    let form = html_forms(&signin.text().await.unwrap())
-        .into_iter()
-        .find(|f| f.has_field("email"))
-        .expect("a sign-in form");
-    browser
-        .client
-        .post(url.join(&form.action).unwrap())
-        .form(&form.submission(vec![("email".to_owned(), email.to_owned())]))
-        .send()
-        .await
-        .unwrap();
-    let html = browser
-        .client
-        .get(url.clone())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    (browser, url, html)
-}
-
-/// Presses the form of `html` whose action ends with `action_suffix`.
-async fn submit(
-    browser: &Browser,
-    url: &url::Url,
-    html: &str,
-    action_suffix: &str,
-    fields: Vec<(String, String)>,
-) {
-    let form = html_forms(html)
-        .into_iter()
-        .find(|f| f.action.ends_with(action_suffix))
-        .unwrap_or_else(|| panic!("a form posting to …{action_suffix}"));
-    let response = browser
-        .client
-        .post(url.join(&form.action).unwrap())
-        .form(&form.submission(fields))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success() || response.status().is_redirection(),
-        "{}",
-        response.status()
-    );
 }
 
 /// The tokens stored for the only credential, opened: what must not outlive its removal.
