@@ -194,6 +194,20 @@ pub fn assert_signed(secret: &str, received: &Received) {
     );
 }
 
+/// Checks that a delivery carries one signature by each of `secrets`, in that order (as during
+/// a webhook secret rotation's overlap: the current secret's first).
+pub fn assert_signed_by_each(secrets: &[&str], received: &Received) {
+    let signatures: Vec<&str> = received.signature.split(' ').collect();
+    assert_eq!(signatures.len(), secrets.len(), "{}", received.signature);
+    for (signature, secret) in signatures.into_iter().zip(secrets) {
+        let one = Received {
+            signature: signature.to_owned(),
+            ..received.clone()
+        };
+        assert_signed(secret, &one);
+    }
+}
+
 /// Runs passes until the delivery leaves `pending` (waiting for each retry to fall due).
 async fn deliver_until_settled(
     app: &TestApp,
