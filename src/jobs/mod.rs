@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::conferencing::UpkeepReport;
 use crate::domain::Timestamp;
 use crate::http::state::AppState;
+use crate::operators;
 
 /// Starts the periodic upkeep tasks; they stop when `stop` is cancelled.
 pub fn spawn_upkeep(state: &AppState, stop: &CancellationToken) -> JoinSet<()> {
@@ -81,14 +82,33 @@ pub fn spawn_upkeep(state: &AppState, stop: &CancellationToken) -> JoinSet<()> {
         async move {
             let memory = i64::try_from(INBOX_MEMORY.as_millis()).unwrap_or(i64::MAX);
             let before = Timestamp(Timestamp::now().0.saturating_sub(memory));
-            match state.store.forget_worked_inbox_entries(before).await {
-                Ok(0) => {}
-                Ok(count) => tracing::info!(count, "forgot worked Zoom notifications"),
-                Err(error) => tracing::warn!(error = ?error, "could not sweep the Zoom inbox"),
-            }
+            let forgotten = state.store.forget_worked_inbox_entries(before).await;
+            log_forgotten("worked Zoom notifications", forgotten);
+        }
+    }));
+    // Operators' sessions and sign-in throttles are swept with the API's rate limiters: both
+    // are state that matters only while it is recent.
+    let operators_state = state.clone();
+    tasks.spawn(every(tuning.rate_limit_sweep, stop.clone(), move || {
+        let state = operators_state.clone();
+        async move {
+            let now = Timestamp::now();
+            let sessions = operators::forget_expired_sessions(&state.store, now).await;
+            log_forgotten("expired operator sessions", sessions);
+            let throttles = operators::forget_idle_throttles(&state.store, now).await;
+            log_forgotten("idle sign-in throttles", throttles);
         }
     }));
     tasks
+}
+
+/// Logs how many rows of `what` a sweep deleted, or why it could not (the next sweep retries).
+fn log_forgotten(what: &str, forgotten: anyhow::Result<u64>) {
+    match forgotten {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "forgot {what}"),
+        Err(error) => tracing::warn!(error = ?error, "could not forget {what}; will retry"),
+    }
 }
 
 /// Zoom notifications the worker takes per pass.

@@ -7,5 +7,7 @@ mod throttle;
 
 pub use accounts::{CreateError, OperatorEmail, create};
 pub use password::OperatorPassword;
-pub use sessions::{SESSION_LIFETIME, SessionToken, end_session, signed_in_operator};
-pub use throttle::{SignIn, sign_in};
+pub use sessions::{
+    SESSION_LIFETIME, SessionToken, end_session, forget_expired_sessions, signed_in_operator,
+};
+pub use throttle::{SignIn, forget_idle_throttles, sign_in};

@@ -1,4 +1,5 @@
-//! Console sessions: a random cookie value, of which only the hash is stored.
+//! Console sessions: a random cookie value, of which only the hash is stored, deleted once
+//! signed out or expired.
 
 use std::time::Duration;
 
@@ -45,6 +46,12 @@ pub async fn signed_in_operator(
 /// Ends the session the presented cookie value opens.
 pub async fn end_session(store: &Store, presented: &str) -> anyhow::Result<()> {
     store
-        .delete_operator_session(&UrlToken::hash_of(presented), Timestamp::now())
+        .delete_operator_session(&UrlToken::hash_of(presented))
         .await
+}
+
+/// Deletes the sessions that have run out (their cookies no longer open the console anyway);
+/// returns how many.
+pub async fn forget_expired_sessions(store: &Store, now: Timestamp) -> anyhow::Result<u64> {
+    store.delete_expired_operator_sessions(now).await
 }

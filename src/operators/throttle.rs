@@ -5,7 +5,8 @@
 //! and the client address alone. A few failures are free; after that each further failure
 //! locks its key for a delay that doubles, up to a cap. While a key is locked, attempts under
 //! it are refused without checking the password and neither count nor extend the lock. When
-//! the lock runs out, a correct password is honoured and clears both keys.
+//! the lock runs out, a correct password is honoured and clears both keys. A key with no
+//! failure for a day is forgotten, failures and all.
 //!
 //! Because the account's key includes the client address, someone guessing from elsewhere
 //! locks out only their own address: the operator signing in from theirs is never refused on
@@ -55,6 +56,10 @@ const CLIENT: Policy = Policy {
     first_lock: Duration::from_secs(60),
     longest_lock: Duration::from_secs(15 * 60),
 };
+
+/// How long a key's failures are remembered after its last one: far past the longest lock, so
+/// forgetting a key never ends a lock early.
+const FAILURE_MEMORY: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Policy {
     /// How long the key is locked after its `failures`-th failure, if at all: the first lock
@@ -131,6 +136,14 @@ pub async fn sign_in(
             Ok(SignIn::Refused)
         }
     }
+}
+
+/// Forgets the keys that have had no failure for [`FAILURE_MEMORY`]; returns how many.
+pub async fn forget_idle_throttles(store: &Store, now: Timestamp) -> anyhow::Result<u64> {
+    let memory = i64::try_from(FAILURE_MEMORY.as_millis()).unwrap_or(i64::MAX);
+    store
+        .delete_idle_signin_throttles(Timestamp(now.0.saturating_sub(memory)), now)
+        .await
 }
 
 #[cfg(test)]

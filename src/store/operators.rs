@@ -78,21 +78,22 @@ impl Store {
         Ok(found.and_then(|(_, operator)| operator))
     }
 
-    /// Ends the session with this token hash (and drops every expired one).
-    pub async fn delete_operator_session(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> anyhow::Result<()> {
+    /// Ends the session with this token hash.
+    pub async fn delete_operator_session(&self, token_hash: &str) -> anyhow::Result<()> {
         operator_session::Entity::delete_many()
-            .filter(
-                operator_session::Column::TokenHash
-                    .eq(token_hash)
-                    .or(operator_session::Column::ExpiresAt.lte(now.0)),
-            )
+            .filter(operator_session::Column::TokenHash.eq(token_hash))
             .exec(self.connection())
             .await?;
         Ok(())
+    }
+
+    /// Deletes the sessions that have run out by `now`; returns how many.
+    pub async fn delete_expired_operator_sessions(&self, now: Timestamp) -> anyhow::Result<u64> {
+        let deleted = operator_session::Entity::delete_many()
+            .filter(operator_session::Column::ExpiresAt.lte(now.0))
+            .exec(self.connection())
+            .await?;
+        Ok(deleted.rows_affected)
     }
 
     /// The throttle rows of these keys (absent keys have no failures).
@@ -148,5 +149,24 @@ impl Store {
             .exec(self.connection())
             .await?;
         Ok(())
+    }
+
+    /// Deletes the throttle rows whose last failure came before `before`, unless still locked
+    /// at `now`; returns how many.
+    pub async fn delete_idle_signin_throttles(
+        &self,
+        before: Timestamp,
+        now: Timestamp,
+    ) -> anyhow::Result<u64> {
+        let deleted = signin_throttle::Entity::delete_many()
+            .filter(signin_throttle::Column::LastFailedAt.lt(before.0))
+            .filter(
+                signin_throttle::Column::LockedUntil
+                    .is_null()
+                    .or(signin_throttle::Column::LockedUntil.lte(now.0)),
+            )
+            .exec(self.connection())
+            .await?;
+        Ok(deleted.rows_affected)
     }
 }

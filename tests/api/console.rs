@@ -1,15 +1,16 @@
 //! The operator console at `/admin`: signing in (and being throttled), CSRF-checked forms,
-//! applications, API keys and webhook deliveries, as an operator's browser sees them.
+//! applications, API keys and webhook deliveries, and the upkeep of sessions and throttles,
+//! as an operator's browser sees them.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use convene::domain::Timestamp;
+use convene::domain::{Timestamp, UrlToken};
 use convene::operators::{self, OperatorEmail, OperatorPassword};
 use sea_orm::ConnectionTrait;
 
 use crate::browser::html_forms;
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with};
 use crate::notifications::{Receiver, enqueue_link_connected};
 
 const EMAIL: &str = "ops@hub.example";
@@ -134,6 +135,22 @@ fn between(text: &str, start: &str, end: &str) -> String {
         + start.len();
     let rest = &text[from..];
     rest[..rest.find(end).unwrap()].to_owned()
+}
+
+/// The values of `column` in every row of `table`.
+async fn column_values(app: &TestApp, table: &str, column: &str) -> Vec<String> {
+    let rows = app
+        .store
+        .connection()
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.store.connection().get_database_backend(),
+            format!("SELECT \"{column}\" FROM {table}"),
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| row.try_get("", column).unwrap())
+        .collect()
 }
 
 fn set_cookie(response: &reqwest::Response, name: &str) -> String {
@@ -948,5 +965,67 @@ async fn a_rotated_webhook_secret_signs_beside_the_old_one_until_the_overlap_end
             .page(&path)
             .await
             .contains("previous secret also signs")
+    );
+}
+
+#[tokio::test]
+async fn upkeep_deletes_expired_sessions_and_idle_throttles_and_keeps_live_ones() {
+    let app =
+        spawn_app_with(|config| config.tuning.rate_limit_sweep = Duration::from_millis(50)).await;
+    let live = Console::signed_in(&app).await;
+    let response = Console::new(&app).sign_in(EMAIL, PASSWORD).await;
+    let expired = UrlToken::hash_of(&between(
+        &set_cookie(&response, "convene_operator"),
+        "convene_operator=",
+        ";",
+    ));
+    let day_ago = Timestamp::now().0 - 24 * 3600 * 1000;
+    app.store
+        .connection()
+        .execute_unprepared(&format!(
+            "UPDATE operator_sessions SET expires_at = {day_ago} WHERE token_hash = '{expired}'"
+        ))
+        .await
+        .unwrap();
+    let idle = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    let recent = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
+    for address in [idle, recent] {
+        let response = Console::from(&app, address).sign_in(EMAIL, "guess").await;
+        assert_eq!(response.status(), 401);
+    }
+    app.store
+        .connection()
+        .execute_unprepared(&format!(
+            "UPDATE signin_throttles SET last_failed_at = {} WHERE \"key\" LIKE '%{idle}'",
+            day_ago - 1
+        ))
+        .await
+        .unwrap();
+
+    let mut throttles = column_values(&app, "signin_throttles", "key").await;
+    for _ in 0..100 {
+        if throttles.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        throttles = column_values(&app, "signin_throttles", "key").await;
+    }
+
+    throttles.sort();
+    assert_eq!(
+        throttles,
+        [
+            format!("account:{EMAIL}@{recent}"),
+            format!("client:{recent}")
+        ],
+        "the failures of a day ago are forgotten, the recent ones kept"
+    );
+    let sessions = column_values(&app, "operator_sessions", "token_hash").await;
+    assert_eq!(sessions.len(), 1, "the expired session is deleted");
+    assert_ne!(sessions[0], expired);
+    assert_eq!(
+        live.get("/admin").await.status(),
+        200,
+        "the live session stays"
     );
 }
