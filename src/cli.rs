@@ -210,5 +210,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         database,
         "convene is listening"
     );
+    if let Some(banner) = application.sandbox_banner() {
+        println!("{banner}");
+    }
     application.run_until_stopped().await
 }

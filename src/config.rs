@@ -28,6 +28,7 @@ const VARIABLES: &[(&str, bool)] = &[
     ("CONVENE_SMTP_URL", true),
     ("CONVENE_EMAIL_FROM", false),
     ("CONVENE_WEBHOOK_ALLOW_PRIVATE", false),
+    ("CONVENE_DEMO", false),
     ("CONVENE_DATA_DIR", false),
     ("CONVENE_LOG_FORMAT", false),
     ("CONVENE_RATE_LIMIT_PER_SECOND", false),
@@ -70,8 +71,11 @@ pub struct Config {
     /// Whether application webhooks may go to loopback, private and other non-public
     /// addresses (default: yes in the sandbox, no with a real Zoom app).
     pub webhook_allow_private: bool,
-    /// Directory for files the hub generates (the sandbox key).
+    /// Directory for files the hub generates (the sandbox key, the demo practice).
     pub data_dir: PathBuf,
+    /// Whether `serve` also runs the sandbox demo client under `/demo` (sandbox only; default
+    /// on there).
+    pub demo: bool,
     /// Log line format.
     pub log_format: LogFormat,
     /// Default per-API-key request rate, per second (applications may override).
@@ -196,6 +200,7 @@ impl std::fmt::Debug for Config {
             .field("zoom_sandbox", &self.zoom.is_sandbox())
             .field("smtp", &self.smtp_url.is_some())
             .field("data_dir", &self.data_dir)
+            .field("demo", &self.demo)
             .field("log_format", &self.log_format)
             .field("rate_limit_per_second", &self.rate_limit_per_second)
             .finish_non_exhaustive()
@@ -349,6 +354,18 @@ impl Config {
             }
         };
 
+        let demo = match get("CONVENE_DEMO") {
+            None => sandbox,
+            Some("on") if sandbox => true,
+            Some("on") => {
+                return Err(invalid(
+                    "CONVENE_DEMO=on needs sandbox mode: the demo client creates meetings for pretend therapists and must not reach a real Zoom",
+                ));
+            }
+            Some("off") => false,
+            Some(_) => return Err(invalid("CONVENE_DEMO must be `on` or `off`")),
+        };
+
         let mut tuning = Tuning::default();
         if let Some(minutes) = get("CONVENE_CONNECT_SESSION_MINUTES") {
             let minutes: u64 = minutes
@@ -370,6 +387,7 @@ impl Config {
             email_from,
             webhook_allow_private,
             data_dir,
+            demo,
             log_format,
             rate_limit_per_second,
             tuning,
@@ -505,6 +523,31 @@ mod tests {
         );
     }
 
+    /// The least configuration of a hub with a real Zoom app.
+    const REAL_ZOOM: [(&str, &str); 4] = [
+        ("CONVENE_ZOOM_CLIENT_ID", "id"),
+        ("CONVENE_ZOOM_CLIENT_SECRET", "shh"),
+        ("CONVENE_ZOOM_WEBHOOK_SECRET", "hook"),
+        (
+            "CONVENE_MASTER_KEYS",
+            "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        ),
+    ];
+
+    #[test]
+    fn the_demo_runs_in_the_sandbox_unless_turned_off_and_never_with_real_zoom() {
+        assert!(config(&[]).unwrap().demo);
+        assert!(!config(&[("CONVENE_DEMO", "off")]).unwrap().demo);
+        let real = REAL_ZOOM;
+        assert!(!config(&real).unwrap().demo);
+        let err = config(&[real.as_slice(), &[("CONVENE_DEMO", "on")]].concat())
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("sandbox"), "{err}");
+        let err = config(&[("CONVENE_DEMO", "yes")]).err().unwrap();
+        assert!(err.to_string().contains("`on` or `off`"), "{err}");
+    }
+
     #[test]
     fn secrets_are_read_from_files_and_never_debug_printed() {
         let dir = tempfile::tempdir().unwrap();
@@ -532,15 +575,7 @@ mod tests {
     #[test]
     fn private_webhook_destinations_are_allowed_only_in_the_sandbox_by_default() {
         assert!(config(&[]).unwrap().webhook_allow_private);
-        let real = [
-            ("CONVENE_ZOOM_CLIENT_ID", "id"),
-            ("CONVENE_ZOOM_CLIENT_SECRET", "shh"),
-            ("CONVENE_ZOOM_WEBHOOK_SECRET", "hook"),
-            (
-                "CONVENE_MASTER_KEYS",
-                "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-            ),
-        ];
+        let real = REAL_ZOOM;
         assert!(!config(&real).unwrap().webhook_allow_private);
         let mut allowed = real.to_vec();
         allowed.push(("CONVENE_WEBHOOK_ALLOW_PRIVATE", "true"));

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::io::Write;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,6 +15,7 @@ use url::Url;
 
 use crate::conferencing::{BrokerSettings, SyncSettings, TokenBroker};
 use crate::config::{Config, MasterKeys};
+use crate::demo::Demo;
 use crate::http::rate_limit::ApiRateLimits;
 use crate::http::state::{AppState, Shared};
 use crate::notify::Notifier;
@@ -37,6 +38,8 @@ pub struct Application {
     state: AppState,
     /// The built-in Zoom emulator, in sandbox mode.
     emulator: Option<Emulator>,
+    /// The demo client under `/demo`, in sandbox mode unless turned off.
+    demo: Option<Demo>,
 }
 
 impl Application {
@@ -53,6 +56,19 @@ impl Application {
             None => Url::parse(&format!("http://{address}"))?,
         };
         let (endpoints, emulator) = zoom_endpoints(&config, &public_url)?;
+        let demo = match config.demo {
+            true => Some(
+                Demo::start(
+                    &store,
+                    &vault,
+                    &public_url,
+                    &own_url(address)?,
+                    &config.data_dir,
+                )
+                .await?,
+            ),
+            false => None,
+        };
         let http_client = zoom::http_client()?;
         let zoom_oauth = ZoomOAuth::new(&endpoints, http_client.clone())?;
         let broker = TokenBroker::new(
@@ -85,6 +101,7 @@ impl Application {
             address,
             state,
             emulator,
+            demo,
         })
     }
 
@@ -96,6 +113,27 @@ impl Application {
     /// The base URL this instance announces.
     pub fn public_url(&self) -> &Url {
         &self.state.public_url
+    }
+
+    /// What `serve` prints at start in sandbox mode: where to go, and the demo's key.
+    pub fn sandbox_banner(&self) -> Option<String> {
+        self.emulator.as_ref()?;
+        let base = self.state.public_url.as_str().trim_end_matches('/');
+        let mut banner = format!(
+            "\nConvene is running in SANDBOX mode: its Zoom is the built-in emulator.\n  \
+             hub                 {base}\n  \
+             sandbox Zoom        {base}{SANDBOX_ZOOM_PATH}/meetings  (any email signs in; Manage apps: {base}{SANDBOX_ZOOM_PATH}/apps)\n  \
+             operator console    {base}/admin  (make an operator: convene admin create --email you@example.com)\n"
+        );
+        if let Some(demo) = &self.demo {
+            banner.push_str(&format!(
+                "  demo practice       {base}/demo  <- start here\n  \
+                 demo application    {}  key {}\n",
+                demo.application_id(),
+                demo.api_key()
+            ));
+        }
+        Some(banner)
     }
 
     /// Serves until SIGTERM or Ctrl-C.
@@ -113,11 +151,15 @@ impl Application {
             listener,
             state,
             emulator,
+            demo,
             ..
         } = self;
         let mut router = http::router(state.clone());
         if let Some(emulator) = emulator {
             router = router.nest(SANDBOX_ZOOM_PATH, emulator.router());
+        }
+        if let Some(demo) = demo {
+            router = router.nest("/demo", demo.router());
         }
         let stop_jobs = CancellationToken::new();
         let mut jobs = jobs::spawn_upkeep(&state, &stop_jobs);
@@ -186,6 +228,16 @@ fn zoom_endpoints(
         },
         None,
     ))
+}
+
+/// This instance's own base URL, for the demo's calls to the API (loopback when bound to
+/// every address).
+fn own_url(address: SocketAddr) -> anyhow::Result<Url> {
+    let reachable = match address.ip().is_unspecified() {
+        true => SocketAddr::new(Ipv4Addr::LOCALHOST.into(), address.port()),
+        false => address,
+    };
+    Ok(Url::parse(&format!("http://{reachable}"))?)
 }
 
 fn broker_settings(config: &Config) -> BrokerSettings {

@@ -13,7 +13,7 @@
 mod destination;
 mod emails;
 mod retry;
-mod signature;
+pub(crate) mod signature;
 mod webhooks;
 
 use std::time::Duration;

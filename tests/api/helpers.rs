@@ -61,11 +61,16 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
 
 /// Starts another hub over the same database as `other` (as a second instance would).
 pub async fn spawn_beside(other: &TestApp) -> TestApp {
+    spawn_beside_with(other, |_| {}).await
+}
+
+/// [`spawn_beside`], with `customize` changing the configuration first.
+pub async fn spawn_beside_with(other: &TestApp, customize: impl FnOnce(&mut Config)) -> TestApp {
     spawn_on(
         TestDatabase::External,
         other.database_url.clone(),
         other.master_keys.clone(),
-        |_| {},
+        customize,
     )
     .await
 }
@@ -81,6 +86,8 @@ async fn spawn_on(
         ("CONVENE_DATABASE_URL", database_url.as_str()),
         ("CONVENE_MASTER_KEYS", master_keys.as_str()),
         ("CONVENE_ADMIN_TOKEN", ADMIN_TOKEN),
+        // The demo practice registers an application of its own; tests/api/demo.rs turns it on.
+        ("CONVENE_DEMO", "off"),
     ];
     let mut config = Config::from_vars(vars.map(|(k, v)| (k.to_owned(), v.to_owned())))
         .expect("test configuration is valid");

@@ -10,6 +10,7 @@ mod connect;
 mod console;
 mod crash;
 mod database;
+mod demo;
 mod emulator;
 mod events;
 mod health;

@@ -448,3 +448,11 @@ export async function connectZoomInBrowser(page, h, apiKey, { endUserId, email }
   }
   return linkId;
 }
+
+/** Nothing on the page is wider than a 360 px phone screen (tables may scroll in their own boxes). */
+export async function assertReadableAt360(page) {
+  await page.setViewportSize({ width: 360, height: 780 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (width > 360) throw new Error(`${page.url()} is ${width}px wide at 360px`);
+  await page.setViewportSize({ width: 1100, height: 900 });
+}

@@ -2,8 +2,8 @@
 
 mod account;
 mod connect;
-pub(super) mod cookies;
-pub(super) mod csrf;
+pub(crate) mod cookies;
+pub(crate) mod csrf;
 pub(super) mod page;
 mod zoom_return;
 
