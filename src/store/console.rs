@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 
 use super::Store;
 use super::audit::AuditEntry;
@@ -12,7 +14,10 @@ use super::deliveries::{Delivery, status as delivery_status};
 use super::emails::Email;
 use super::entity::{
     application, audit_entry, credential, email, end_user, event, link, webhook_delivery,
+    zoom_inbox,
 };
+use super::zoom_inbox::status as inbox_status;
+use crate::domain::Timestamp;
 
 /// How many rows have each value of a status column.
 pub type StatusCounts = Vec<(String, i64)>;
@@ -24,6 +29,20 @@ pub struct Overview {
     /// Live (not deleted) events by conferencing state.
     pub events: StatusCounts,
     pub deliveries: StatusCounts,
+    /// Zoom's notifications in the inbox, by status.
+    pub zoom_notifications: StatusCounts,
+}
+
+/// A Zoom notification the hub gave up working, as the console shows it: never its body,
+/// which is Zoom's signed payload.
+#[derive(Debug, FromQueryResult)]
+pub struct FailedZoomNotification {
+    pub id: String,
+    /// Zoom's `event`, e.g. `app_deauthorized`.
+    pub event_type: String,
+    pub received_at: Timestamp,
+    pub attempts: i32,
+    pub last_error: Option<String>,
 }
 
 /// Which deliveries to list; `None` means any.
@@ -57,7 +76,7 @@ pub struct EventRow {
 }
 
 impl Store {
-    /// Counts by status of applications, links, live events and deliveries.
+    /// Counts by status of applications, links, live events, deliveries and Zoom notifications.
     pub async fn console_overview(&self) -> anyhow::Result<Overview> {
         Ok(Overview {
             applications: self
@@ -78,7 +97,33 @@ impl Store {
                     webhook_delivery::Column::Status,
                 )
                 .await?,
+            zoom_notifications: self
+                .count_by(zoom_inbox::Entity::find(), zoom_inbox::Column::Status)
+                .await?,
         })
+    }
+
+    /// The latest `limit` Zoom notifications given up, newest first.
+    pub async fn recent_failed_zoom_notifications(
+        &self,
+        limit: u64,
+    ) -> anyhow::Result<Vec<FailedZoomNotification>> {
+        Ok(zoom_inbox::Entity::find()
+            .select_only()
+            .columns([
+                zoom_inbox::Column::Id,
+                zoom_inbox::Column::EventType,
+                zoom_inbox::Column::ReceivedAt,
+                zoom_inbox::Column::Attempts,
+                zoom_inbox::Column::LastError,
+            ])
+            .filter(zoom_inbox::Column::Status.eq(inbox_status::FAILED))
+            .order_by_desc(zoom_inbox::Column::ReceivedAt)
+            .order_by_desc(zoom_inbox::Column::Id)
+            .limit(limit)
+            .into_model()
+            .all(self.connection())
+            .await?)
     }
 
     /// The latest `limit` deliveries that failed or whose last attempt failed, newest first.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use convene::domain::{Timestamp, UrlToken};
 use convene::operators::{self, OperatorEmail, OperatorPassword};
+use convene::store::zoom_inbox::InboxOutcome;
 use sea_orm::ConnectionTrait;
 
 use crate::browser::html_forms;
@@ -966,6 +967,114 @@ async fn a_rotated_webhook_secret_signs_beside_the_old_one_until_the_overlap_end
             .await
             .contains("previous secret also signs")
     );
+}
+
+#[tokio::test]
+async fn the_overview_shows_zoom_notifications_given_up_but_never_their_payload() {
+    // The hub's own inbox worker is kept out of the way: the test works the notifications.
+    let app = spawn_app_with(|config| config.tuning.outbox_poll = Duration::from_secs(3600)).await;
+    let console = Console::signed_in(&app).await;
+    assert!(
+        console
+            .page("/admin")
+            .await
+            .contains("The hub has worked every notification Zoom sent.")
+    );
+    let notification = |user_id: &str| {
+        serde_json::json!({
+            "event": "app_deauthorized",
+            "event_ts": 1_900_000_000_000_i64,
+            "payload": {
+                "account_id": "acct-kept-out-of-the-console",
+                "user_id": user_id,
+                "client_id": "client-kept-out-of-the-console",
+                "deauthorization_time": "2030-03-17T09:00:00Z",
+                "signature": "5f1e0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f10",
+            },
+        })
+        .to_string()
+    };
+    let received_at = Timestamp::now();
+    let given_up = app
+        .store
+        .receive_zoom_notification(
+            "app_deauthorized",
+            &notification("zoom-user-1"),
+            received_at,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let worked = app
+        .store
+        .receive_zoom_notification(
+            "app_deauthorized",
+            &notification("zoom-user-2"),
+            received_at,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let outcomes = [
+        (
+            &given_up,
+            InboxOutcome::RetryAt(received_at, "Zoom answered 503".to_owned()),
+        ),
+        (
+            &given_up,
+            InboxOutcome::RetryAt(received_at, "Zoom answered 503".to_owned()),
+        ),
+        (
+            &given_up,
+            InboxOutcome::GiveUp("Zoom answered 500: internal error".to_owned()),
+        ),
+        (&worked, InboxOutcome::Done),
+    ];
+    for (id, outcome) in outcomes {
+        let now = Timestamp::now();
+        let entry = app
+            .store
+            .claim_inbox_entry(id, now, Timestamp(now.0 + 60_000))
+            .await
+            .unwrap()
+            .expect("due and free");
+        app.store
+            .finish_inbox_entry(&entry, outcome, now)
+            .await
+            .unwrap();
+    }
+
+    let overview = console.page("/admin").await;
+
+    assert!(
+        overview.contains("1 Zoom notifications failed for good"),
+        "{overview}"
+    );
+    let row = between(
+        &overview,
+        &format!("id=\"notification-{given_up}\""),
+        "</tr>",
+    );
+    assert!(row.contains("app_deauthorized"));
+    assert!(row.contains(&received_at.to_rfc3339()));
+    assert!(row.contains("<td>3</td>"), "three attempts: {row}");
+    assert!(row.contains("Zoom answered 500: internal error"));
+    assert!(
+        !overview.contains(&worked),
+        "a worked notification is not listed"
+    );
+    for (what, value) in [
+        ("account", "acct-kept-out-of-the-console"),
+        ("user", "zoom-user-1"),
+        ("client id", "client-kept-out-of-the-console"),
+        ("signature", "5f1e0d9c8b7a6f5e"),
+        ("body hash", "body_hash"),
+    ] {
+        assert!(
+            !overview.contains(value),
+            "the {what} is not on the overview"
+        );
+    }
 }
 
 #[tokio::test]
