@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 
 use super::Store;
@@ -198,6 +199,27 @@ impl Store {
             .limit(limit)
             .all(self.connection())
             .await?;
+        self.link_rows(links).await
+    }
+
+    /// One link as the console lists it, whichever application it is of.
+    pub async fn console_link(&self, link_id: &str) -> anyhow::Result<Option<LinkRow>> {
+        let links = link::Entity::find_by_id(link_id.to_owned())
+            .all(self.connection())
+            .await?;
+        Ok(self.link_rows(links).await?.pop())
+    }
+
+    /// How many links use the credential (one Zoom account).
+    pub async fn count_links_to_credential(&self, credential_id: &str) -> anyhow::Result<u64> {
+        Ok(link::Entity::find()
+            .filter(link::Column::CredentialId.eq(credential_id))
+            .count(self.connection())
+            .await?)
+    }
+
+    /// The links with their end users' ids and Zoom accounts, in the same order.
+    async fn link_rows(&self, links: Vec<link::Model>) -> anyhow::Result<Vec<LinkRow>> {
         let end_users = self
             .end_user_ids(links.iter().map(|link| link.end_user_id.clone()))
             .await?;

@@ -1,6 +1,6 @@
 //! The operator console at `/admin`: signing in (and being throttled), CSRF-checked forms,
-//! applications, API keys and webhook deliveries, and the upkeep of sessions and throttles,
-//! as an operator's browser sees them.
+//! applications, API keys and webhook deliveries, confirmation before destructive actions, and
+//! the upkeep of sessions and throttles, as an operator's browser sees them.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -81,6 +81,15 @@ impl Console {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Follows the link of `page` to `href` (which must be there); the page it leads to.
+    async fn follow(&self, page: &str, href: &str) -> String {
+        assert!(
+            page.contains(&format!("href=\"{href}\"")),
+            "a link to {href} in:\n{page}"
+        );
+        self.page(href).await
     }
 
     async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
@@ -534,26 +543,43 @@ async fn a_suspended_applications_keys_answer_403_until_it_is_resumed() {
     let (id, key, _) = console.register("Calm", "").await;
     let path = format!("/admin/applications/{id}");
     let page = console.page(&path).await;
+    let confirmation = console.follow(&page, &format!("{path}/suspend")).await;
+    assert!(confirmation.contains("Suspend Calm?"));
+    assert!(confirmation.contains("is refused (403) until it is resumed"));
+    assert!(confirmation.contains("<dt>Live API keys</dt><dd>1</dd>"));
 
-    let suspended = console.submit(&page, &format!("{path}/status"), &[]).await;
+    let suspended = console
+        .submit(&confirmation, &format!("{path}/status"), &[])
+        .await;
 
     assert_eq!(suspended.status(), 303);
+    assert_eq!(suspended.headers()["location"], path);
     assert_problem(app.get_as(&key, "/v1/end_users/u1").await, 403, "forbidden").await;
     let page = console.page(&path).await;
     assert!(page.contains("suspended") && page.contains("Resume application"));
+    let again = console.get(&format!("{path}/suspend")).await;
+    assert_eq!(again.status(), 303, "nothing to confirm");
 
     console.submit(&page, &format!("{path}/status"), &[]).await;
 
     assert_eq!(app.get_as(&key, "/v1/end_users/u1").await.status(), 200);
-    let page = console.page(&path).await;
     let unknown = console
-        .submit(&page, &format!("{path}/status"), &[("action", "delete")])
+        .submit(
+            &confirmation,
+            &format!("{path}/status"),
+            &[("action", "delete")],
+        )
         .await;
     assert_eq!(unknown.status(), 400);
-    let missing = console.submit(&page, &format!("{path}/status"), &[]).await;
-    assert_eq!(missing.status(), 303);
     assert_eq!(
         console.get("/admin/applications/app_nope").await.status(),
+        404
+    );
+    assert_eq!(
+        console
+            .get("/admin/applications/app_nope/suspend")
+            .await
+            .status(),
         404
     );
 }
@@ -585,10 +611,14 @@ async fn an_operator_creates_a_key_shown_once_sees_it_used_and_revokes_it() {
     let row = between(&page, &format!("id=\"key-{key_id}\""), "</tr>");
     assert!(!row.contains("never"), "last used is shown: {row}");
     assert!(!page.contains(&key) && !page.contains(&first_key));
+    let revoke = format!("{path}/keys/{key_id}/revoke");
+    let confirmation = console.follow(&page, &revoke).await;
+    assert!(confirmation.contains(&format!("Revoke key {}…?", &key[..12])));
+    assert!(confirmation.contains("refused (401) at once"));
+    assert!(confirmation.contains("1 other live key(s) of Calm keep working."));
+    assert!(!confirmation.contains(&key) && !confirmation.contains(&first_key));
 
-    let revoked = console
-        .submit(&page, &format!("{path}/keys/{key_id}/revoke"), &[])
-        .await;
+    let revoked = console.submit(&confirmation, &revoke, &[]).await;
 
     assert_eq!(revoked.status(), 303);
     assert_problem(
@@ -603,20 +633,44 @@ async fn an_operator_creates_a_key_shown_once_sees_it_used_and_revokes_it() {
     );
     let page = console.page(&path).await;
     let row = between(&page, &format!("id=\"key-{key_id}\""), "</tr>");
-    assert!(row.contains("revoked") && !row.contains("<form"));
+    assert!(row.contains("revoked") && !row.contains(&revoke));
+    assert_eq!(
+        console.get(&revoke).await.status(),
+        303,
+        "nothing to confirm"
+    );
+    let first_key_row = page
+        .split("<tr id=\"key-")
+        .find(|row| row.contains(&first_key[..12]))
+        .expect("the first key's row");
+    let first_key_id = &first_key_row[..first_key_row.find('"').unwrap()];
+    let last = console
+        .page(&format!("{path}/keys/{first_key_id}/revoke"))
+        .await;
+    assert!(last.contains("last live key: every call it makes to the API is refused"));
     let other = console.submit(&page, &format!("{path}/keys"), &[]).await;
     assert_eq!(other.status(), 201);
     let forged = console
         .client
         .post(app.url(&format!("{path}/keys/key_nope/revoke")))
-        .form(&[(
-            "csrf",
-            between(&page, "name=\"csrf\" value=\"", "\"").as_str(),
-        )])
+        .form(&[
+            (
+                "csrf",
+                between(&page, "name=\"csrf\" value=\"", "\"").as_str(),
+            ),
+            ("confirmed", "yes"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(forged.status(), 404);
+    assert_eq!(
+        console
+            .get(&format!("{path}/keys/key_nope/revoke"))
+            .await
+            .status(),
+        404
+    );
 }
 
 /// Waits until the hub's own worker has settled the delivery as `status`.
@@ -860,9 +914,14 @@ async fn an_operator_sees_links_events_emails_and_the_audit_log_and_removes_a_li
     assert!(emails.contains("No SMTP server is configured"));
     assert!(emails.contains("ana@example.org") && emails.contains("status-kept"));
 
-    let removed = console
-        .submit(&links, &format!("/admin/links/{link_id}/remove"), &[])
-        .await;
+    let remove = format!("/admin/links/{link_id}/remove");
+    let confirmation = console.follow(&links, &remove).await;
+    assert!(confirmation.contains("Remove the link of therapist-42?"));
+    assert!(confirmation.contains("ana@example.org"));
+    assert!(confirmation.contains("Calm is told with a link.removed webhook, reason operator."));
+    assert!(confirmation.contains("last link: the hub revokes its Zoom authorization"));
+
+    let removed = console.submit(&confirmation, &remove, &[]).await;
 
     assert_eq!(removed.status(), 303);
     let body: serde_json::Value = app
@@ -887,16 +946,15 @@ async fn an_operator_sees_links_events_emails_and_the_audit_log_and_removes_a_li
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(reasons, vec![serde_json::json!("operator")]);
-    let again = console
-        .submit(&links, &format!("/admin/links/{link_id}/remove"), &[])
-        .await;
+    let again = console.submit(&confirmation, &remove, &[]).await;
     assert_eq!(again.status(), 404);
+    assert_eq!(console.get(&remove).await.status(), 404);
     let audit = console
         .page(&format!("/admin/audit?application={}", tenant.id))
         .await;
     assert!(audit.contains("link.removed"), "{audit}");
     assert!(audit.contains("operator"));
-    for page in [links, events, emails, audit] {
+    for page in [links, confirmation, events, emails, audit] {
         assert!(!page.contains(&tenant.api_key) && !page.contains(&tenant.webhook_secret));
     }
 }
@@ -966,6 +1024,70 @@ async fn a_rotated_webhook_secret_signs_beside_the_old_one_until_the_overlap_end
             .page(&path)
             .await
             .contains("previous secret also signs")
+    );
+}
+
+#[tokio::test]
+async fn a_destructive_post_without_confirmation_leads_to_its_confirmation_page_and_does_nothing() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Calm").await;
+    let back = app
+        .connect_as(&tenant, "therapist-42", "ana@example.org")
+        .await;
+    let link_id = &back["link_id"];
+    let key_id = &app.store.list_api_keys(&tenant.id).await.unwrap()[0].id;
+    let console = Console::signed_in(&app).await;
+    let csrf = between(
+        &console.page("/admin/links").await,
+        "name=\"csrf\" value=\"",
+        "\"",
+    );
+    let application = format!("/admin/applications/{}", tenant.id);
+    let remove = format!("/admin/links/{link_id}/remove");
+    let revoke = format!("{application}/keys/{key_id}/revoke");
+    let suspend = format!("{application}/suspend");
+
+    for (action, action_fields, confirmation) in [
+        (&remove, &[][..], &remove),
+        (&revoke, &[][..], &revoke),
+        (
+            &format!("{application}/status"),
+            &[("action", "suspend")][..],
+            &suspend,
+        ),
+    ] {
+        for (given, expected) in [
+            (vec![("csrf", csrf.as_str())], 303),
+            (vec![("csrf", csrf.as_str()), ("confirmed", "no")], 303),
+            // The CSRF check still comes first.
+            (vec![("confirmed", "yes")], 403),
+        ] {
+            let mut form = given;
+            form.extend_from_slice(action_fields);
+            let response = console
+                .client
+                .post(app.url(action))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), expected, "{action} {form:?}");
+            if expected == 303 {
+                assert_eq!(response.headers()["location"], confirmation.as_str());
+            }
+        }
+    }
+
+    let end_user: serde_json::Value = app
+        .get_as(&tenant.api_key, "/v1/end_users/therapist-42")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        end_user["links"][0]["id"],
+        link_id.as_str(),
+        "the link is kept, the key works and the application is active"
     );
 }
 

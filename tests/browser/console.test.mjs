@@ -1,7 +1,8 @@
 // The operator console in a real browser: an operator made with
 // `convene admin create` signs in (after a wrong password), registers an
-// application, creates and revokes an API key (with the keyboard), and
-// replays a webhook delivery the application's endpoint had refused.
+// application, creates and revokes an API key (with the keyboard, through the
+// confirmation page), and replays a webhook delivery the application's
+// endpoint had refused.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -64,6 +65,15 @@ function section(page, name) {
   return page.getByRole('navigation', { name: 'Console sections' }).getByRole('link', { name, exact: true });
 }
 
+/** Presses Tab until `target` has the focus; fails if 40 presses do not reach it. */
+async function tabTo(page, target, what) {
+  for (let i = 0; i < 40; i += 1) {
+    await page.keyboard.press('Tab');
+    if (await target.evaluate((element) => document.activeElement === element).catch(() => false)) return;
+  }
+  assert.fail(`${what} is not reachable with Tab`);
+}
+
 /** Nothing wider than a 360 px phone screen but the tables' own scrolling boxes. */
 async function assertReadableAt360(page) {
   await page.setViewportSize({ width: 360, height: 780 });
@@ -123,18 +133,29 @@ test('an operator registers an app, then creates and revokes a key', { timeout: 
     assert.equal((await request(h, 'GET', '/v1/end_users/u1', { token: key })).status, 200);
     await page.getByRole('link', { name: 'Back to the application' }).click();
 
-    // Keyboard only: Tab to the new key's Revoke button and press Enter.
-    const revoke = page.getByRole('button', { name: `Revoke key ${key.slice(0, 12)}` });
-    let focused = false;
-    for (let i = 0; i < 40 && !focused; i += 1) {
-      await page.keyboard.press('Tab');
-      focused = await revoke.evaluate((button) => document.activeElement === button).catch(() => false);
-    }
-    assert.ok(focused, 'the Revoke button is reachable with Tab');
+    // Keyboard only: Tab to the new key's Revoke link, Enter; on the confirmation
+    // page, Tab to its Revoke key button, Enter.
+    await page.getByRole('heading', { level: 1, name: 'Calm Console Test' }).waitFor();
+    await tabTo(page, page.getByRole('link', { name: `Revoke key ${key.slice(0, 12)}` }), 'the Revoke link');
     await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: `Revoke key ${key.slice(0, 12)}…?` }).waitFor();
+    assert.match(await page.locator('#consequences').innerText(), /refused \(401\) at once/);
+    assert.equal((await request(h, 'GET', '/v1/end_users/u1', { token: key })).status, 200, 'nothing revoked before confirming');
+    await assertReadableAt360(page);
+    await tabTo(page, page.getByRole('button', { name: 'Revoke key', exact: true }), 'the Revoke key button');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Calm Console Test' }).waitFor();
     await page.locator('tr', { hasText: key.slice(0, 12) }).getByText('revoked').waitFor();
     assert.equal((await request(h, 'GET', '/v1/end_users/u1', { token: key })).status, 401);
     assert.equal((await request(h, 'GET', '/v1/end_users/u1', { token: firstKey })).status, 200, 'the other key still works');
+
+    // Suspending asks first; Cancel leaves the application active.
+    await page.getByRole('link', { name: 'Suspend application' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Suspend Calm Console Test?' }).waitFor();
+    await assertReadableAt360(page);
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Calm Console Test' }).waitFor();
+    assert.equal(await page.locator('#application-status').innerText(), 'active');
   });
 });
 
@@ -199,6 +220,15 @@ test('an operator replays a delivery the app had refused', { timeout: 180_000 },
       await section(page, name).click();
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
       await assertReadableAt360(page);
+      if (name === 'Links') {
+        // Removing a link asks first, readably on a phone too.
+        await page.getByRole('link', { name: 'Remove the link of therapist-r', exact: true }).click();
+        await page.getByRole('heading', { level: 1, name: 'Remove the link of therapist-r?' }).waitFor();
+        assert.match(await page.locator('#consequences').innerText(), /link\.removed webhook, reason operator/);
+        await assertReadableAt360(page);
+        await page.getByRole('link', { name: 'Cancel' }).click();
+        await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+      }
     }
     assert.match(await page.locator('main').innerText(), /replay-.*@example\.org/, 'the kept connect email');
   });

@@ -1,6 +1,6 @@
 //! `/admin/applications`: listing and registering applications, and on each one's page
-//! changing its endpoints and suspending or resuming it. The webhook secret and first key
-//! are shown once, on the page that answers the registration.
+//! changing its endpoints and suspending (after confirming) or resuming it. The webhook secret
+//! and first key are shown once, on the page that answers the registration.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::super::hosted::PageError;
 use super::super::state::AppState;
+use super::confirmation::{Confirmation, ConfirmationPage};
 use super::guard::{Chrome, Posted, Refusal, SignedIn, page, page_with_status};
 use super::webhook_secret::OVERLAP_HOURS;
 use crate::domain::{FieldError, Timestamp};
@@ -73,6 +74,9 @@ pub struct EndpointsForm {
 pub struct StatusForm {
     /// `suspend` or `resume`.
     action: String,
+    /// Suspending must come from its confirmation page.
+    #[serde(flatten)]
+    confirmation: Confirmation,
 }
 
 /// `GET /admin/applications`.
@@ -148,14 +152,63 @@ pub async fn edit_endpoints(
     Ok(back_to(&application.id))
 }
 
-/// `POST /admin/applications/{id}/status`: suspend or resume.
+/// `GET /admin/applications/{id}/suspend`: what suspending the application will do, and the
+/// button that does it; an application suspended already leads back to its page.
+pub async fn confirm_suspension(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(application_id): Path<String>,
+) -> Result<Response, Refusal> {
+    let application = find(&state, &application_id).await?;
+    if application.status == tenancy::status::SUSPENDED {
+        return Ok(back_to(&application.id));
+    }
+    let live_keys = state
+        .store
+        .list_api_keys(&application.id)
+        .await?
+        .iter()
+        .filter(|key| key.revoked_at.is_none())
+        .count();
+    Ok(page(
+        &state,
+        &signed_in.csrf,
+        &ConfirmationPage {
+            chrome: signed_in.chrome("applications"),
+            question: format!("Suspend {}?", application.name),
+            facts: vec![
+                ("Application", application.name.clone()),
+                ("Id", application.id.clone()),
+                ("Live API keys", live_keys.to_string()),
+            ],
+            consequences: vec![
+                format!(
+                    "Every call {} makes to the API, with any of its keys, is refused (403) until it is resumed.",
+                    application.name
+                ),
+                "Its keys, links and events are kept; Resume application on its page undoes this."
+                    .to_owned(),
+            ],
+            action: format!("{}/status", application_path(&application.id)),
+            fields: vec![("action", "suspend")],
+            button: "Suspend application",
+            cancel: application_path(&application.id),
+        },
+    ))
+}
+
+/// `POST /admin/applications/{id}/status`: suspend (from the confirmation page) or resume.
 pub async fn set_status(
     State(state): State<AppState>,
     Path(application_id): Path<String>,
     Posted { signed_in, form }: Posted<StatusForm>,
 ) -> Result<Response, Refusal> {
     let suspended = match form.action.as_str() {
-        "suspend" => true,
+        "suspend" => {
+            form.confirmation
+                .check(&format!("{}/suspend", application_path(&application_id)))?;
+            true
+        }
         "resume" => false,
         _ => {
             return Err(PageError::new(
@@ -188,9 +241,14 @@ pub async fn find(state: &AppState, application_id: &str) -> Result<Application,
         .ok_or_else(no_such_application)?)
 }
 
+/// The path of the application's page.
+pub fn application_path(application_id: &str) -> String {
+    format!("/admin/applications/{application_id}")
+}
+
 /// A 303 to the application's page.
 pub fn back_to(application_id: &str) -> Response {
-    Redirect::to(&format!("/admin/applications/{application_id}")).into_response()
+    Redirect::to(&application_path(application_id)).into_response()
 }
 
 async fn render_list(

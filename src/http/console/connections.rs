@@ -1,16 +1,17 @@
 //! `/admin/links` and `/admin/events`: what applications' end users have connected, and the
-//! events whose meetings the hub keeps; an operator may remove a link (reason `operator`).
+//! events whose meetings the hub keeps; an operator may remove a link (reason `operator`),
+//! after confirming.
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::de::IgnoredAny;
 
 use super::super::hosted::PageError;
 use super::super::state::AppState;
 use super::applications::find;
+use super::confirmation::{Confirmation, ConfirmationPage};
 use super::filters::{self, ListQuery};
 use super::guard::{Chrome, Posted, Refusal, SignedIn, page};
 use crate::domain::RemovalReason;
@@ -62,20 +63,72 @@ pub async fn links(
     ))
 }
 
-/// `POST /admin/links/{id}/remove`: removes the link with reason `operator`; the application
-/// gets `link.removed`, and a Zoom account left with no link is disconnected.
+/// `GET /admin/links/{id}/remove`: what removing the link will do, and the button that does it.
+pub async fn confirm_removal(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(link_id): Path<String>,
+) -> Result<Response, Refusal> {
+    let row = state
+        .store
+        .console_link(&link_id)
+        .await?
+        .ok_or_else(no_such_link)?;
+    let application = find(&state, &row.link.application_id).await?;
+    let account = format!("{} ({})", row.account_name, row.account_email);
+    let mut consequences = vec![format!(
+        "{} can no longer make Zoom meetings for {}: new conferencing for them fails with not_connected. Meetings already made stay in Zoom.",
+        application.name, row.end_user
+    )];
+    if application.webhook_url.is_some() {
+        consequences.push(format!(
+            "{} is told with a link.removed webhook, reason operator.",
+            application.name
+        ));
+    }
+    let links_to_account = state
+        .store
+        .count_links_to_credential(&row.link.credential_id)
+        .await?;
+    consequences.push(if links_to_account > 1 {
+        format!(
+            "The Zoom account stays connected for its {} other link(s).",
+            links_to_account - 1
+        )
+    } else {
+        "This is the Zoom account's last link: the hub revokes its Zoom authorization and forgets its tokens.".to_owned()
+    });
+    Ok(page(
+        &state,
+        &signed_in.csrf,
+        &ConfirmationPage {
+            chrome: signed_in.chrome("links"),
+            question: format!("Remove the link of {}?", row.end_user),
+            facts: vec![
+                ("Application", application.name.clone()),
+                ("End user", row.end_user.clone()),
+                ("Zoom account", account),
+                ("Connected", row.link.connected_at.to_rfc3339()),
+                ("Link", row.link.id.clone()),
+            ],
+            consequences,
+            action: removal_page(&link_id),
+            fields: Vec::new(),
+            button: "Remove link",
+            cancel: "/admin/links".to_owned(),
+        },
+    ))
+}
+
+/// `POST /admin/links/{id}/remove`, from the confirmation page: removes the link with reason
+/// `operator`; the application gets `link.removed`, and a Zoom account left with no link is
+/// disconnected.
 pub async fn remove_link(
     State(state): State<AppState>,
     Path(link_id): Path<String>,
-    _: Posted<IgnoredAny>,
+    Posted { form, .. }: Posted<Confirmation>,
 ) -> Result<Response, Refusal> {
-    let no_such_link = || {
-        PageError::new(
-            StatusCode::NOT_FOUND,
-            "No such link",
-            "There is no link with this id; it may have been removed already.",
-        )
-    };
+    form.check(&removal_page(&link_id))?;
     let application_id = state
         .store
         .link_application(&link_id)
@@ -89,6 +142,19 @@ pub async fn remove_link(
         .map_err(anyhow::Error::from)?
         .ok_or_else(no_such_link)?;
     Ok(Redirect::to("/admin/links").into_response())
+}
+
+/// The confirmation page of removing the link, where its form also posts.
+fn removal_page(link_id: &str) -> String {
+    format!("/admin/links/{link_id}/remove")
+}
+
+fn no_such_link() -> PageError {
+    PageError::new(
+        StatusCode::NOT_FOUND,
+        "No such link",
+        "There is no link with this id; it may have been removed already.",
+    )
 }
 
 /// `GET /admin/events?application=&status=` (status: the conferencing state).

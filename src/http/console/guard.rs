@@ -64,6 +64,8 @@ impl SignedIn {
 pub enum Refusal {
     /// No live session: go and sign in.
     SignIn,
+    /// A destructive action posted without confirmation: go to this, its confirmation page.
+    Unconfirmed(String),
     Page(PageError),
 }
 
@@ -83,6 +85,7 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
             Self::SignIn => Redirect::to(SIGN_IN_PATH).into_response(),
+            Self::Unconfirmed(page) => Redirect::to(&page).into_response(),
             Self::Page(error) => error.into_response(),
         }
     }

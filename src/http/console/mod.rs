@@ -2,6 +2,7 @@
 //! CSRF-checked forms, no scripts and nothing loaded from elsewhere.
 
 mod applications;
+mod confirmation;
 mod connections;
 mod deliveries;
 mod filters;
@@ -47,10 +48,14 @@ pub fn router() -> Router<AppState> {
             "/applications/{application_id}/status",
             post(applications::set_status),
         )
+        .route(
+            "/applications/{application_id}/suspend",
+            get(applications::confirm_suspension),
+        )
         .route("/applications/{application_id}/keys", post(keys::create))
         .route(
             "/applications/{application_id}/keys/{key_id}/revoke",
-            post(keys::revoke),
+            get(keys::confirm_revoke).post(keys::revoke),
         )
         .route(
             "/applications/{application_id}/webhook_secret",
@@ -60,7 +65,10 @@ pub fn router() -> Router<AppState> {
         .route("/deliveries/{delivery_id}", get(deliveries::show))
         .route("/deliveries/{delivery_id}/replay", post(deliveries::replay))
         .route("/links", get(connections::links))
-        .route("/links/{link_id}/remove", post(connections::remove_link))
+        .route(
+            "/links/{link_id}/remove",
+            get(connections::confirm_removal).post(connections::remove_link),
+        )
         .route("/events", get(connections::events))
         .route("/audit", get(records::audit))
         .route("/emails", get(records::emails))
