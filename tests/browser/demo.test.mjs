@@ -116,6 +116,11 @@ test('a therapist signs up, connects Zoom, schedules, deletes and disconnects', 
     await eventually(page, 'Zoom meeting ready for Pat Doe');
     await assertReadableAt360(page);
 
+    // The therapist starts the meeting as host through a fresh start link.
+    await arrivedAt(page, (url) => url.pathname.startsWith('/sandbox/zoom/s/'), () => appointment(page, 'Pat Doe').getByRole('button', { name: 'Start as host' }).click());
+    await page.getByRole('heading', { name: /Therapy session/ }).waitFor();
+    await page.goto(`${h.baseUrl}/demo/home`);
+
     // Deleting one asks first, then only that one goes.
     await arrivedAt(page, (url) => url.pathname.endsWith('/delete'), () => appointment(page, 'Sam Lee').getByRole('link', { name: 'Delete' }).click());
     await page.getByRole('heading', { name: 'Delete this appointment?' }).waitFor();
@@ -135,6 +140,11 @@ test('a therapist signs up, connects Zoom, schedules, deletes and disconnects', 
     await page.goto(`${h.baseUrl}/demo/settings`);
     await page.getByText('maja.kovac@sandbox.zoom.test').first().waitFor();
     await assertReadableAt360(page);
+    // Her Convene account page, one click away, lists Calmly as using her Zoom.
+    await arrivedAt(page, (url) => url.pathname === '/account', () => page.getByRole('button', { name: /Convene account page/ }).click());
+    await page.getByRole('heading', { name: 'Your Zoom connections' }).waitFor();
+    await page.getByText('Calmly Therapy (sandbox demo)').first().waitFor();
+    await page.goto(`${h.baseUrl}/demo/settings`);
     await arrivedAt(page, (url) => url.pathname === '/demo/settings/disconnect', () => page.getByRole('link', { name: 'Disconnect Zoom' }).click());
     await page.getByRole('heading', { name: 'Disconnect Zoom?' }).waitFor();
     await arrivedAt(page, (url) => url.pathname === '/demo/settings', () => page.getByRole('button', { name: 'Disconnect Zoom' }).click());
