@@ -18,6 +18,7 @@ mod webhooks;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -67,7 +68,7 @@ impl Demo {
             application_id: records.application_id.clone(),
             api_key: records.api_key.clone(),
             practice: Practice::keep(path, records)?,
-            visits: Visits::default(),
+            visits: Visits::new(Duration::from_secs(pages::COOKIE_SECONDS.unsigned_abs())),
             webhook_key: enrolment.webhook_key,
             public_url: public_url.clone(),
         })))

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -193,31 +194,79 @@ pub struct Visit {
     pub flash: Option<String>,
 }
 
-/// Browser visits by the token in their cookie (in memory: a restart signs everyone out).
-#[derive(Default)]
-pub struct Visits(Mutex<HashMap<String, Visit>>);
+/// Browser visits by the token in their cookie, each with when it started (in memory: a
+/// restart signs everyone out).
+pub struct Visits {
+    visits: Mutex<HashMap<String, (Instant, Visit)>>,
+    /// How long a visit lasts (as long as its cookie).
+    lifetime: Duration,
+}
 
 impl Visits {
-    /// The visit of this cookie value, if known.
-    pub async fn get(&self, token: &str) -> Option<Visit> {
-        self.0.lock().await.get(token).cloned()
+    pub fn new(lifetime: Duration) -> Self {
+        Self {
+            visits: Mutex::default(),
+            lifetime,
+        }
     }
 
-    /// Starts a visit; returns its cookie value.
+    /// The visit of this cookie value, if known and not over.
+    pub async fn get(&self, token: &str) -> Option<Visit> {
+        let visits = self.visits.lock().await;
+        let (started, visit) = visits.get(token)?;
+        (started.elapsed() < self.lifetime).then(|| visit.clone())
+    }
+
+    /// Starts a visit (forgetting those that are over); returns its cookie value.
     pub async fn start(&self, visit: Visit) -> String {
         let token = UrlToken::generate().expose().to_owned();
-        self.0.lock().await.insert(token.clone(), visit);
+        let mut visits = self.visits.lock().await;
+        visits.retain(|_, (started, _)| started.elapsed() < self.lifetime);
+        visits.insert(token.clone(), (Instant::now(), visit));
         token
     }
 
     /// Changes the visit of `token` (nothing when it is unknown).
     pub async fn update(&self, token: &str, edit: impl FnOnce(&mut Visit)) {
-        if let Some(visit) = self.0.lock().await.get_mut(token) {
+        if let Some((_, visit)) = self.visits.lock().await.get_mut(token) {
             edit(visit);
         }
     }
 
     pub async fn end(&self, token: &str) {
-        self.0.lock().await.remove(token);
+        self.visits.lock().await.remove(token);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_visit_ends_with_its_lifetime_and_is_then_forgotten() {
+        let lasting = Visits::new(Duration::from_secs(3600));
+        let token = lasting.start(Visit::default()).await;
+        lasting
+            .update(&token, |visit| visit.therapist_id = Some("t".into()))
+            .await;
+        assert_eq!(
+            lasting.get(&token).await.unwrap().therapist_id.as_deref(),
+            Some("t")
+        );
+        lasting.end(&token).await;
+        assert!(lasting.get(&token).await.is_none());
+
+        let over = Visits::new(Duration::ZERO);
+        let token = over.start(Visit::default()).await;
+        assert!(
+            over.get(&token).await.is_none(),
+            "an ended visit is no visit"
+        );
+        over.start(Visit::default()).await;
+        assert_eq!(
+            over.visits.lock().await.len(),
+            1,
+            "the old one was forgotten"
+        );
     }
 }

@@ -31,8 +31,8 @@ const CSRF: CsrfCookie = CsrfCookie {
     name: "calmly_csrf",
     path: "/demo",
 };
-/// How long the demo's cookies last: a working day.
-const COOKIE_SECONDS: i64 = 12 * 3600;
+/// How long the demo's cookies (and so its visits) last: a working day.
+pub const COOKIE_SECONDS: i64 = 12 * 3600;
 
 /// What every page shows around its content.
 pub struct Chrome {
