@@ -21,6 +21,8 @@ trap 'kill "${pids[@]}" 2>/dev/null; wait; rm -rf "$work"' EXIT
 export CONVENE_DATABASE_URL=$DATABASE_URL
 export CONVENE_MASTER_KEYS="k1:$(openssl rand -base64 32)"
 export CONVENE_ADMIN_TOKEN=$(openssl rand -hex 16)
+# The sandbox's demo practice (/demo) belongs to one instance; with real Zoom it is off.
+export CONVENE_DEMO=off
 
 # Migrate once, before the instances start.
 "$HUB_BIN" migrate 2>"$work/migrate.log" || { cat "$work/migrate.log" >&2; exit 1; }
