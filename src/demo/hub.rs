@@ -78,6 +78,13 @@ pub struct Link {
     pub connected_at: String,
 }
 
+impl Link {
+    /// Whether meetings can be made with it (not waiting to be reconnected).
+    pub fn works(&self) -> bool {
+        self.status == "active"
+    }
+}
+
 #[derive(Clone, Deserialize)]
 pub struct ZoomAccount {
     pub email: String,

@@ -553,22 +553,7 @@ async fn a_link_needing_reauth_is_restored_by_connecting_again() {
     let app = spawn_app().await;
     let calm = app.create_tenant("Calm").await;
     app.connect_as(&calm, "t-1", ANA).await;
-    let zoom_user = only_zoom_user_id(&app).await;
-    let stored = app
-        .store
-        .find_credential_by_provider_user("zoom", &zoom_user)
-        .await
-        .unwrap()
-        .unwrap();
-    app.store
-        .mark_credential_needs_reauth(
-            &stored.id,
-            stored.version,
-            convene::domain::Timestamp::now(),
-            |_, _| convene::store::outbox::Outbox::default(),
-        )
-        .await
-        .unwrap();
+    crate::zoom_fixture::zoom_stops_honouring(&app.store).await;
     assert_eq!(
         links_of(&app, &calm, "t-1").await[0]["status"],
         "needs_reauth"

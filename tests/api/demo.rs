@@ -9,8 +9,9 @@ use hmac::{KeyInit, Mac};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
-use crate::browser::{Browser, html_forms};
+use crate::browser::{Browser, ZoomChoice, html_forms};
 use crate::helpers::{TestApp, spawn_app, spawn_app_with, spawn_beside_with};
+use crate::zoom_fixture::zoom_stops_honouring;
 use convene::vault::{KeyRing, Purpose, SealContext};
 
 const PRACTICE_NAME: &str = "Calmly Therapy (sandbox demo)";
@@ -403,4 +404,63 @@ async fn webhooks_the_hub_did_not_sign_are_refused_and_signed_ones_reach_the_the
         1,
         "kept once: {home}"
     );
+}
+
+/// Connects the signed-in therapist's Zoom from the home page, as the browser would: the
+/// hub's connect page, the sandbox Zoom as `email`, and back to the practice.
+async fn connect_zoom(app: &TestApp, browser: &Browser, email: &str) {
+    let (status, connect_url) =
+        post_form(browser, app, "/demo/home", "/demo/zoom/connect", &[]).await;
+    assert_eq!(status, 303);
+    let connect_url = url::Url::parse(&connect_url).unwrap();
+    let to_zoom = app.press(browser, &connect_url, "Connect Zoom").await;
+    let zoom = connect_url
+        .join(to_zoom.headers()["location"].to_str().unwrap())
+        .unwrap();
+    let back = browser
+        .through_zoom(
+            zoom,
+            email,
+            ZoomChoice::Allow,
+            &app.url("/demo/zoom/connected"),
+        )
+        .await;
+    let home = browser.client.get(back).send().await.unwrap();
+    assert_eq!(home.headers()["location"], "/demo/home");
+}
+
+#[tokio::test]
+async fn a_connection_zoom_stops_honouring_is_shown_and_reconnected_from_the_home_page() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let app = spawn_demo(data_dir.path()).await;
+    let (browser, _) = sign_up(&app, data_dir.path(), "Maja Kovač", "maja@calmly.example").await;
+    connect_zoom(&app, &browser, "maja@sandbox.zoom.test").await;
+    let (_, home) = page(&browser, &app, "/demo/home").await;
+    assert!(home.contains("Connected</span>"), "{home}");
+    assert!(
+        home.contains("Zoom is connected."),
+        "the return is acknowledged once"
+    );
+    let (status, _) = page(&browser, &app, "/demo/appointments/new").await;
+    assert_eq!(status, 200);
+
+    // Zoom stops honouring the connection: the hub marks it and tells the practice.
+    zoom_stops_honouring(&app.store).await;
+    let (_, home) = page(&browser, &app, "/demo/home").await;
+    assert!(home.contains("Needs reconnecting"), "{home}");
+    assert!(home.contains("Reconnect Zoom"));
+    assert!(home.contains("disabled"), "scheduling is off");
+    let response = browser
+        .client
+        .get(app.url("/demo/appointments/new"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["location"], "/demo/home");
+
+    // Reconnecting from the home page makes it work again.
+    connect_zoom(&app, &browser, "maja@sandbox.zoom.test").await;
+    let (_, home) = page(&browser, &app, "/demo/home").await;
+    assert!(home.contains("Connected</span>"), "{home}");
+    assert!(!home.contains("Needs reconnecting"));
 }

@@ -317,22 +317,7 @@ async fn a_host_without_a_link_is_409_not_connected_and_one_needing_reauth_is_40
             .contains("connect session")
     );
 
-    use convene::store::entity::credential;
-    use sea_orm::EntityTrait;
-    let stored = credential::Entity::find()
-        .one(app.store.connection())
-        .await
-        .unwrap()
-        .unwrap();
-    app.store
-        .mark_credential_needs_reauth(
-            &stored.id,
-            stored.version,
-            convene::domain::Timestamp::now(),
-            |_, _| convene::store::outbox::Outbox::default(),
-        )
-        .await
-        .unwrap();
+    crate::zoom_fixture::zoom_stops_honouring(&app.store).await;
     let body = session("2030-12-01T15:00:00Z", "2030-12-01T15:50:00Z");
     assert_problem(
         app.put_event(&tenant, "appt-2", &body).await,

@@ -11,7 +11,7 @@ use convene::store::credentials::{Credential, status};
 use convene::store::entity::credential;
 use convene::vault::{KeyRing, Purpose, SealContext};
 use convene::zoom::{ZoomApi, ZoomEndpoints, ZoomOAuth, http_client};
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -157,4 +157,20 @@ pub async fn expire_stored_token(store: &Store, credential_id: &str) {
 /// Changes one credential row directly, for situations time would produce.
 pub async fn update_credential(store: &Store, change: credential::ActiveModel) {
     change.update(store.connection()).await.unwrap();
+}
+
+/// Marks the one stored credential as no longer honoured by Zoom (it needs reconnecting), as
+/// a refused refresh would, without telling anyone.
+pub async fn zoom_stops_honouring(store: &Store) {
+    let stored = credential::Entity::find()
+        .one(store.connection())
+        .await
+        .unwrap()
+        .expect("a stored credential");
+    store
+        .mark_credential_needs_reauth(&stored.id, stored.version, Timestamp::now(), |_, _| {
+            convene::store::outbox::Outbox::default()
+        })
+        .await
+        .unwrap();
 }

@@ -54,7 +54,7 @@ pub async fn home(State(demo): State<Demo>, signed_in: SignedIn) -> Result<Respo
     let template = HomePage {
         chrome: signed_in.chrome(&demo).await,
         therapist: therapist.clone(),
-        connected: link.as_ref().is_some_and(|link| link.status == "active"),
+        connected: link.as_ref().is_some_and(Link::works),
         link,
         appointments,
         notifications,
@@ -136,7 +136,8 @@ impl FormPage {
 /// `GET /demo/appointments/new`: the form, once Zoom is connected.
 pub async fn new(State(demo): State<Demo>, signed_in: SignedIn) -> Result<Response, Refusal> {
     let therapist = &signed_in.therapist;
-    if zoom_link(&demo, &therapist.id).await?.is_none() {
+    let link = zoom_link(&demo, &therapist.id).await?;
+    if !link.as_ref().is_some_and(Link::works) {
         return Ok(see_other("/demo/home"));
     }
     let form = AppointmentForm::blank(&therapist.time_zone, jiff::Timestamp::now());
