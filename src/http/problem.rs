@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::domain::FieldError;
+use crate::store::outage::is_outage;
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -172,9 +173,17 @@ fn problem_with_code(
     response
 }
 
+/// How long clients are asked to wait when the database cannot be reached.
+const OUTAGE_RETRY_AFTER: Duration = Duration::from_secs(5);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(error) = &self {
+            if is_outage(error) {
+                tracing::warn!(error = %error, "request failed: the database is not reachable");
+                return ApiError::Unavailable("The database is not reachable; retry shortly.")
+                    .into_response();
+            }
             tracing::error!(error = ?error, "request failed");
         }
         let errors = match &self {
@@ -196,6 +205,12 @@ impl IntoResponse for ApiError {
             }
             ApiError::Unauthorized(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::Unavailable(_) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    retry_after_seconds(OUTAGE_RETRY_AFTER).into(),
+                );
             }
             _ => {}
         }

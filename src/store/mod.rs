@@ -14,6 +14,7 @@ pub mod entity;
 pub mod events;
 pub mod links;
 pub mod operators;
+pub mod outage;
 pub mod outbox;
 pub mod sealed;
 pub mod zoom_inbox;

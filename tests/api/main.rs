@@ -18,6 +18,7 @@ mod helpers;
 mod key_rotation;
 mod notifications;
 mod openapi;
+mod outage;
 mod problems;
 mod sandbox_key;
 mod secrets;

@@ -55,6 +55,10 @@ const COMMON_PROBLEMS: &[(&str, &str)] = &[
         "Too many requests; `Retry-After` says when to try again.",
     ),
     ("500", "Something failed on the hub's side; safe to retry."),
+    (
+        "503",
+        "The hub cannot reach its database just now (`code` `unavailable`); `Retry-After` says when to try again.",
+    ),
 ];
 
 /// The document.

@@ -4,6 +4,8 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::store::outage::is_outage;
+
 /// A page that could not be shown, as the person in the browser should read it.
 #[derive(Debug)]
 pub struct PageError {
@@ -24,6 +26,14 @@ impl PageError {
 
 impl From<anyhow::Error> for PageError {
     fn from(error: anyhow::Error) -> Self {
+        if is_outage(&error) {
+            tracing::warn!(error = %error, "page failed: the database is not reachable");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again in a moment",
+                "We cannot reach our records just now. Please try again in a minute.",
+            );
+        }
         tracing::error!(error = ?error, "page failed");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
