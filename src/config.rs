@@ -162,6 +162,9 @@ pub struct Tuning {
     pub webhook_retry_schedule: Vec<Duration>,
     /// How often the webhook and email outboxes are worked.
     pub outbox_poll: Duration,
+    /// How often old rows (worked Zoom notifications, long-expired connect sessions) are
+    /// deleted.
+    pub forget_sweep: Duration,
 }
 
 impl Default for Tuning {
@@ -186,6 +189,7 @@ impl Default for Tuning {
                 .map(Duration::from_secs)
                 .collect(),
             outbox_poll: Duration::from_secs(1),
+            forget_sweep: Duration::from_secs(3600),
         }
     }
 }

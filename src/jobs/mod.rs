@@ -77,13 +77,20 @@ pub fn spawn_upkeep(state: &AppState, stop: &CancellationToken) -> JoinSet<()> {
         }
     }));
     let forget_state = state.clone();
-    tasks.spawn(every(INBOX_SWEEP, stop.clone(), move || {
+    tasks.spawn(every(tuning.forget_sweep, stop.clone(), move || {
         let state = forget_state.clone();
         async move {
-            let memory = i64::try_from(INBOX_MEMORY.as_millis()).unwrap_or(i64::MAX);
-            let before = Timestamp(Timestamp::now().0.saturating_sub(memory));
-            let forgotten = state.store.forget_worked_inbox_entries(before).await;
-            log_forgotten("worked Zoom notifications", forgotten);
+            let now = Timestamp::now();
+            let worked = state
+                .store
+                .forget_worked_inbox_entries(ago(now, INBOX_MEMORY))
+                .await;
+            log_forgotten("worked Zoom notifications", worked);
+            let expired = state
+                .store
+                .forget_connect_sessions_expired_before(ago(now, CONNECT_SESSION_MEMORY))
+                .await;
+            log_forgotten("expired connect sessions", expired);
         }
     }));
     // Operators' sessions and sign-in throttles are swept with the API's rate limiters: both
@@ -113,12 +120,20 @@ fn log_forgotten(what: &str, forgotten: anyhow::Result<u64>) {
 
 /// Zoom notifications the worker takes per pass.
 const INBOX_BATCH: u64 = 32;
-/// How often worked notifications are swept.
-const INBOX_SWEEP: Duration = Duration::from_secs(3600);
 /// How long a worked notification is remembered, so that a redelivery is recognised: Zoom's
 /// last retry comes 85 minutes after the first attempt; three days leaves room for clock and
 /// queue delays on Zoom's side.
 const INBOX_MEMORY: Duration = Duration::from_secs(3 * 24 * 3600);
+/// How long a connect session is kept after it expired: a day, so that a late click on its
+/// URL still reads "this link has expired" rather than "unknown link", and a replayed
+/// `Idempotency-Key` within a day still finds its session.
+const CONNECT_SESSION_MEMORY: Duration = Duration::from_secs(24 * 3600);
+
+/// The instant `span` before `now`.
+fn ago(now: Timestamp, span: Duration) -> Timestamp {
+    let span = i64::try_from(span.as_millis()).unwrap_or(i64::MAX);
+    Timestamp(now.0.saturating_sub(span))
+}
 
 /// Works due Zoom notifications (those whose first attempt failed, or whose instance died).
 async fn work_zoom_inbox(state: &AppState) -> anyhow::Result<()> {

@@ -51,6 +51,18 @@ impl Store {
         Ok(stored)
     }
 
+    /// Deletes the sessions that expired before `before`, used or not; returns how many.
+    pub async fn forget_connect_sessions_expired_before(
+        &self,
+        before: Timestamp,
+    ) -> anyhow::Result<u64> {
+        let deleted = connect_session::Entity::delete_many()
+            .filter(connect_session::Column::ExpiresAt.lt(before.0))
+            .exec(self.connection())
+            .await?;
+        Ok(deleted.rows_affected)
+    }
+
     /// One of this application's sessions.
     pub async fn find_connect_session(
         &self,

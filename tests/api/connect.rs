@@ -337,6 +337,65 @@ async fn an_expired_session_gets_an_error_page() {
 }
 
 #[tokio::test]
+async fn sessions_expired_over_a_day_ago_are_forgotten_and_recent_ones_still_read_expired() {
+    let app =
+        spawn_app_with(|config| config.tuning.forget_sweep = Duration::from_millis(100)).await;
+    let tenant = app.create_tenant("Calm").await;
+    let old = app.connect_url(&tenant, "t-old").await;
+    let recent = app.connect_url(&tenant, "t-recent").await;
+    let live = app.connect_url(&tenant, "t-live").await;
+    use convene::store::entity::{connect_session, end_user};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let now = convene::domain::Timestamp::now().0;
+    for (end_user, expired_ms_ago) in [("t-old", 25 * 3600 * 1000), ("t-recent", 3600 * 1000)] {
+        let id = end_user::Entity::find()
+            .filter(end_user::Column::ExternalId.eq(end_user))
+            .one(app.store.connection())
+            .await
+            .unwrap()
+            .expect("the end user")
+            .id;
+        connect_session::Entity::update_many()
+            .col_expr(
+                connect_session::Column::ExpiresAt,
+                Expr::value(now - expired_ms_ago),
+            )
+            .filter(connect_session::Column::EndUserId.eq(id))
+            .exec(app.store.connection())
+            .await
+            .unwrap();
+    }
+    let mut remaining = u64::MAX;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        remaining = connect_session::Entity::find()
+            .all(app.store.connection())
+            .await
+            .unwrap()
+            .len() as u64;
+        if remaining == 2 {
+            break;
+        }
+    }
+    assert_eq!(
+        remaining, 2,
+        "only the session expired over a day ago is forgotten"
+    );
+    let browser = Browser::new();
+    let status = |url: Url| {
+        let client = browser.client.clone();
+        async move { client.get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status(old).await, 404, "forgotten: an unknown link");
+    assert_eq!(
+        status(recent).await,
+        410,
+        "recently expired: still says expired"
+    );
+    assert_eq!(status(live).await, 200);
+}
+
+#[tokio::test]
 async fn an_unknown_connect_url_gets_an_error_page() {
     let app = spawn_app().await;
     let response = app
