@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use super::Store;
@@ -22,6 +22,105 @@ use crate::domain::Timestamp;
 
 /// How many rows have each value of a status column.
 pub type StatusCounts = Vec<(String, i64)>;
+
+/// Where a page of a newest-first list starts: just older than this row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Older {
+    pub created_at: Timestamp,
+    pub id: String,
+}
+
+impl Older {
+    /// Reads the form links carry, `{created_at ms}.{id}`; `None` when it is not one.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (created_at, id) = text.split_once('.')?;
+        let valid_id = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        Some(Self {
+            created_at: Timestamp(created_at.parse().ok()?),
+            id: id.to_owned(),
+        })
+        .filter(|_| valid_id)
+    }
+
+    /// The form links carry.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.created_at.0, self.id)
+    }
+}
+
+/// One page of a newest-first list, and where the next (older) page starts, if there is one.
+pub struct ListPage<T> {
+    pub rows: Vec<T>,
+    pub older: Option<Older>,
+}
+
+/// A row of a newest-first list, by where it stands in it.
+trait Positioned {
+    fn position(&self) -> Older;
+}
+
+impl Positioned for Delivery {
+    fn position(&self) -> Older {
+        Older {
+            created_at: self.created_at,
+            id: self.id.clone(),
+        }
+    }
+}
+
+impl Positioned for AuditEntry {
+    fn position(&self) -> Older {
+        Older {
+            created_at: self.created_at,
+            id: self.id.clone(),
+        }
+    }
+}
+
+/// The page of `query`'s rows just older than `older` (by creation, then id), newest first,
+/// and where the page after it starts.
+async fn newest_page<E>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    (created_at, id): (E::Column, E::Column),
+    older: Option<&Older>,
+    size: u64,
+) -> anyhow::Result<ListPage<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Positioned,
+{
+    let query = match older {
+        Some(older) => query.filter(
+            Condition::any().add(created_at.lt(older.created_at.0)).add(
+                Condition::all()
+                    .add(created_at.eq(older.created_at.0))
+                    .add(id.lt(older.id.as_str())),
+            ),
+        ),
+        None => query,
+    };
+    // One row more than the page tells whether an older page exists.
+    let mut rows = query
+        .order_by_desc(created_at)
+        .order_by_desc(id)
+        .limit(size + 1)
+        .all(db)
+        .await?;
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let older = (rows.len() > size).then(|| {
+        rows.truncate(size);
+        rows.last().map(Positioned::position)
+    });
+    Ok(ListPage {
+        rows,
+        older: older.flatten(),
+    })
+}
 
 /// The overview page's numbers.
 pub struct Overview {
@@ -144,12 +243,13 @@ impl Store {
             .await?)
     }
 
-    /// The latest `limit` deliveries matching `filter`, newest first.
+    /// A page of the deliveries matching `filter`, newest first, from just older than `older`.
     pub async fn list_deliveries(
         &self,
         filter: &DeliveryFilter,
-        limit: u64,
-    ) -> anyhow::Result<Vec<Delivery>> {
+        older: Option<&Older>,
+        size: u64,
+    ) -> anyhow::Result<ListPage<Delivery>> {
         let mut query = webhook_delivery::Entity::find();
         if let Some(application_id) = &filter.application_id {
             query = query.filter(webhook_delivery::Column::ApplicationId.eq(application_id));
@@ -160,12 +260,11 @@ impl Store {
         if let Some(status) = &filter.status {
             query = query.filter(webhook_delivery::Column::Status.eq(status));
         }
-        Ok(query
-            .order_by_desc(webhook_delivery::Column::CreatedAt)
-            .order_by_desc(webhook_delivery::Column::Id)
-            .limit(limit)
-            .all(self.connection())
-            .await?)
+        let columns = (
+            webhook_delivery::Column::CreatedAt,
+            webhook_delivery::Column::Id,
+        );
+        newest_page(self.connection(), query, columns, older, size).await
     }
 
     /// The webhook types deliveries have had, for the filter's choices.
@@ -300,22 +399,20 @@ impl Store {
             .collect())
     }
 
-    /// The latest `limit` audit entries, of one application when given, newest first.
+    /// A page of the audit entries (of one application when given), newest first, from just
+    /// older than `older`.
     pub async fn list_audit_entries(
         &self,
         application_id: Option<&str>,
-        limit: u64,
-    ) -> anyhow::Result<Vec<AuditEntry>> {
+        older: Option<&Older>,
+        size: u64,
+    ) -> anyhow::Result<ListPage<AuditEntry>> {
         let mut query = audit_entry::Entity::find();
         if let Some(application_id) = application_id {
             query = query.filter(audit_entry::Column::ApplicationId.eq(application_id));
         }
-        Ok(query
-            .order_by_desc(audit_entry::Column::CreatedAt)
-            .order_by_desc(audit_entry::Column::Id)
-            .limit(limit)
-            .all(self.connection())
-            .await?)
+        let columns = (audit_entry::Column::CreatedAt, audit_entry::Column::Id);
+        newest_page(self.connection(), query, columns, older, size).await
     }
 
     /// The latest `limit` emails to end users (kept, sent or not), newest first.

@@ -1260,3 +1260,116 @@ async fn upkeep_deletes_expired_sessions_and_idle_throttles_and_keeps_live_ones(
         "the live session stays"
     );
 }
+
+/// The href of the page's *Older →* link, if it has one.
+fn older_link(page: &str) -> Option<String> {
+    let end = page.find("\" rel=\"next\">Older")?;
+    let start = page[..end].rfind("href=\"")? + "href=\"".len();
+    Some(page[start..end].replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+#[tokio::test]
+async fn the_audit_log_pages_through_every_entry_once_newest_first_keeping_its_filter() {
+    use convene::store::audit::NewAuditEntry;
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+    let tenant = app.create_tenant("Calm").await;
+    let other = app.create_tenant("Northside").await;
+    // 120 entries about Calm, three to each millisecond, and some about Northside between.
+    let base = Timestamp::now().0 - 1_000_000;
+    for n in 0..120_i64 {
+        for (application, subject) in [
+            (&tenant.id, format!("calm-{n:03}")),
+            (&other.id, format!("north-{n:03}")),
+        ] {
+            if application == &other.id && n % 10 != 0 {
+                continue;
+            }
+            app.store
+                .record_audit(NewAuditEntry {
+                    application_id: Some(application.clone()),
+                    actor: "test",
+                    action: "test.entry",
+                    subject_type: "test",
+                    subject_id: subject,
+                    detail: None,
+                    created_at: Timestamp(base + n / 3),
+                })
+                .await
+                .unwrap();
+        }
+    }
+    let mut seen: Vec<i64> = Vec::new();
+    let mut pages = 0;
+    let mut path = Some(format!("/admin/audit?application={}", tenant.id));
+    while let Some(next) = path {
+        let page = console.page(&next).await;
+        pages += 1;
+        assert!(!page.contains("north-"), "the filter is kept on every page");
+        let mut rest = page.as_str();
+        while let Some(at) = rest.find("calm-") {
+            seen.push(rest[at + 5..at + 8].parse().unwrap());
+            rest = &rest[at + 8..];
+        }
+        if pages > 1 {
+            assert!(page.contains("← Newest"), "a way back to the newest page");
+        }
+        path = older_link(&page);
+    }
+    assert_eq!(pages, 3, "50 + 50 + 20");
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(
+        sorted,
+        (0..120).collect::<Vec<_>>(),
+        "every entry exactly once"
+    );
+    assert_eq!(seen.len(), 120);
+    assert!(
+        seen.windows(2).all(|pair| pair[0] / 3 >= pair[1] / 3),
+        "newest first: {seen:?}"
+    );
+
+    for forged in [
+        "garbage",
+        "123",
+        "abc.def",
+        "1.x%27%20OR%201%3D1",
+        "1.%3Cscript%3E",
+    ] {
+        let response = console.get(&format!("/admin/audit?before={forged}")).await;
+        assert_eq!(response.status(), 400, "{forged}");
+    }
+}
+
+#[tokio::test]
+async fn the_deliveries_list_pages_through_one_applications_deliveries() {
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+    let tenant = app.create_tenant("Calm").await;
+    let mut made = Vec::new();
+    for _ in 0..60 {
+        made.push(enqueue_link_connected(&app, &tenant.id).await);
+    }
+    let mut listed = Vec::new();
+    let mut pages = 0;
+    let mut path = Some(format!(
+        "/admin/deliveries?application={}&type=link.connected",
+        tenant.id
+    ));
+    while let Some(next) = path {
+        let page = console.page(&next).await;
+        pages += 1;
+        let mut rest = page.as_str();
+        while let Some(at) = rest.find("href=\"/admin/deliveries/") {
+            rest = &rest[at + "href=\"/admin/deliveries/".len()..];
+            listed.push(rest[..rest.find('"').unwrap()].to_owned());
+        }
+        path = older_link(&page);
+    }
+    assert_eq!(pages, 2, "50 + 10");
+    made.sort();
+    listed.sort();
+    assert_eq!(listed, made, "every delivery exactly once");
+}

@@ -6,6 +6,7 @@
 //! only failed to answer) can recognise the duplicate, and every attempt stays on one page.
 
 use askama::Template;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,7 +15,7 @@ use serde::de::IgnoredAny;
 
 use super::super::hosted::PageError;
 use super::super::state::AppState;
-use super::filters::{self, ListQuery, given};
+use super::filters::{self, ListQuery, PageQuery, Paging, given};
 use super::guard::{Chrome, Posted, Refusal, SignedIn, page};
 use crate::domain::Timestamp;
 use crate::store::applications::Application;
@@ -22,8 +23,8 @@ use crate::store::console::DeliveryFilter;
 use crate::store::deliveries::{Delivery, DeliveryAttempt, status};
 use crate::tenancy;
 
-/// How many deliveries a list shows.
-const PAGE_SIZE: u64 = 100;
+/// How many deliveries a page of the list shows.
+const PAGE_SIZE: u64 = 50;
 /// The statuses a delivery can have, for the filter.
 const STATUSES: [&str; 3] = [status::PENDING, status::DELIVERED, status::FAILED];
 
@@ -36,6 +37,7 @@ struct DeliveriesPage {
     event_types: Vec<String>,
     statuses: [&'static str; 3],
     filter: DeliveryFilter,
+    paging: Paging,
 }
 
 #[derive(Template)]
@@ -69,23 +71,40 @@ impl FilterQuery {
     }
 }
 
-/// `GET /admin/deliveries?application=&type=&status=`.
+/// `GET /admin/deliveries?application=&type=&status=&before=`.
 pub async fn list(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    query: Result<Query<FilterQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<FilterQuery>, QueryRejection>,
+    position: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     let filter = filters::read(query)?.parse()?;
+    let before = filters::read(position)?.parse()?;
+    let deliveries = state
+        .store
+        .list_deliveries(&filter, before.as_ref(), PAGE_SIZE)
+        .await?;
+    let paging = Paging::new(
+        "/admin/deliveries",
+        &[
+            ("application", filter.application_id.as_deref()),
+            ("type", filter.event_type.as_deref()),
+            ("status", filter.status.as_deref()),
+        ],
+        before.as_ref(),
+        deliveries.older.as_ref(),
+    );
     Ok(page(
         &state,
         &signed_in.csrf,
         &DeliveriesPage {
             chrome: signed_in.chrome("deliveries"),
-            deliveries: state.store.list_deliveries(&filter, PAGE_SIZE).await?,
+            deliveries: deliveries.rows,
             applications: state.store.list_applications().await?,
             event_types: state.store.delivery_event_types().await?,
             statuses: STATUSES,
             filter,
+            paging,
         },
     ))
 }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::super::hosted::PageError;
-use crate::store::console::ListFilter;
+use crate::store::console::{ListFilter, Older};
 
 /// `?application=&status=` as given.
 #[derive(Deserialize)]
@@ -33,6 +33,68 @@ impl ListQuery {
             application_id: given(self.application),
             status,
         })
+    }
+}
+
+/// `?before=` as given: where an older page of a list starts.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    before: String,
+}
+
+impl PageQuery {
+    /// Where the page starts: `None` for the newest page.
+    pub fn parse(self) -> Result<Option<Older>, PageError> {
+        let Some(before) = given(self.before) else {
+            return Ok(None);
+        };
+        Older::parse(&before).map(Some).ok_or_else(|| {
+            PageError::new(
+                StatusCode::BAD_REQUEST,
+                "This page link could not be read",
+                "Go back to the newest page of the list.",
+            )
+        })
+    }
+}
+
+/// Links from one page of a list to its newest page and to the next older one, keeping the
+/// list's filters.
+pub struct Paging {
+    pub newest: Option<String>,
+    pub older: Option<String>,
+}
+
+impl Paging {
+    /// For the page of `path` filtered by `filters` that starts at `current` (`None`: the
+    /// newest) and is followed by `next`.
+    pub fn new(
+        path: &str,
+        filters: &[(&str, Option<&str>)],
+        current: Option<&Older>,
+        next: Option<&Older>,
+    ) -> Self {
+        let link = |before: Option<&Older>| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (name, value) in filters {
+                if let Some(value) = value {
+                    query.append_pair(name, value);
+                }
+            }
+            if let Some(before) = before {
+                query.append_pair("before", &before.encode());
+            }
+            let query = query.finish();
+            match query.is_empty() {
+                true => path.to_owned(),
+                false => format!("{path}?{query}"),
+            }
+        };
+        Self {
+            newest: current.map(|_| link(None)),
+            older: next.map(|next| link(Some(next))),
+        }
     }
 }
 

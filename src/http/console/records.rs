@@ -7,14 +7,16 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 
 use super::super::state::AppState;
-use super::filters::{self, ListQuery};
+use super::filters::{self, ListQuery, PageQuery, Paging};
 use super::guard::{Chrome, Refusal, SignedIn, page};
 use crate::store::applications::Application;
 use crate::store::audit::AuditEntry;
 use crate::store::console::ListFilter;
 use crate::store::emails::Email;
 
-/// How many rows a list shows.
+/// How many rows a page of the audit log shows.
+const AUDIT_PAGE_SIZE: u64 = 50;
+/// How many emails the list shows.
 const PAGE_SIZE: u64 = 200;
 
 #[derive(Template)]
@@ -24,6 +26,7 @@ struct AuditPage {
     entries: Vec<AuditEntry>,
     applications: Vec<Application>,
     filter: ListFilter,
+    paging: Paging,
 }
 
 #[derive(Template)]
@@ -34,25 +37,38 @@ struct EmailsPage {
     smtp: bool,
 }
 
-/// `GET /admin/audit?application=`.
+/// `GET /admin/audit?application=&before=`.
 pub async fn audit(
     State(state): State<AppState>,
     signed_in: SignedIn,
     query: Result<Query<ListQuery>, QueryRejection>,
+    position: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     let filter = filters::read(query)?.parse(&[])?;
+    let before = filters::read(position)?.parse()?;
     let entries = state
         .store
-        .list_audit_entries(filter.application_id.as_deref(), PAGE_SIZE)
+        .list_audit_entries(
+            filter.application_id.as_deref(),
+            before.as_ref(),
+            AUDIT_PAGE_SIZE,
+        )
         .await?;
+    let paging = Paging::new(
+        "/admin/audit",
+        &[("application", filter.application_id.as_deref())],
+        before.as_ref(),
+        entries.older.as_ref(),
+    );
     Ok(page(
         &state,
         &signed_in.csrf,
         &AuditPage {
             chrome: signed_in.chrome("audit"),
-            entries,
+            entries: entries.rows,
             applications: state.store.list_applications().await?,
             filter,
+            paging,
         },
     ))
 }
