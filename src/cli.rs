@@ -1,5 +1,5 @@
 //! The `convene` command line: `serve` (default), `migrate`, `app create`, `admin create`,
-//! `keys rotate`.
+//! `admin list`, `admin remove`, `admin password`, `keys rotate`.
 
 use std::process::ExitCode;
 
@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 use crate::operators::{self, OperatorEmail, OperatorPassword};
 use crate::startup::{self, Application};
+use crate::store::Store;
+use crate::store::operators::{OperatorRecord, OperatorRemoval};
 use crate::tenancy::{self, NewApplication};
 use crate::{key_rotation, telemetry};
 
@@ -64,6 +66,23 @@ enum AdminCommand {
     /// Create an operator account. The password is read from stdin when it is not a
     /// terminal, else asked for twice without echo.
     Create {
+        #[arg(long)]
+        email: String,
+    },
+    /// List operator accounts: email, when created, when last signed in.
+    List,
+    /// Remove an operator account and end its console sessions.
+    Remove {
+        #[arg(long)]
+        email: String,
+        /// Remove it even if it is the only operator (nobody can then sign in to the console
+        /// until `admin create`).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Give an operator a new password and end its console sessions. The password is read as
+    /// for `create`.
+    Password {
         #[arg(long)]
         email: String,
     },
@@ -145,21 +164,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&printed)?);
             Ok(())
         }
-        Command::Admin {
-            command: AdminCommand::Create { email },
-        } => {
-            let email = OperatorEmail::parse(&email)
-                .map_err(|error| anyhow::anyhow!("--email {}", error.message))?;
-            let password = OperatorPassword::parse(&read_password()?)
-                .map_err(|error| anyhow::anyhow!("the password {}", error.message))?;
-            let store = startup::open_store(&config).await?;
-            let id = operators::create(&store, &email, &password).await?;
-            println!(
-                "operator {} created ({id}); sign in at /admin",
-                email.as_str()
-            );
-            Ok(())
-        }
+        Command::Admin { command } => admin(command, config).await,
         Command::Keys {
             command: KeysCommand::Rotate,
         } => {
@@ -178,7 +183,85 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     }
 }
 
-/// A new operator's password: one line of stdin when it is piped, else typed twice at a
+/// `convene admin …`: operator accounts.
+async fn admin(command: AdminCommand, config: Config) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::Create { email } => {
+            let email = operator_email(&email)?;
+            let password = new_password()?;
+            let store = startup::open_store(&config).await?;
+            let id = operators::create(&store, &email, &password).await?;
+            println!(
+                "operator {} created ({id}); sign in at /admin",
+                email.as_str()
+            );
+        }
+        AdminCommand::List => {
+            let store = startup::open_store(&config).await?;
+            println!("EMAIL\tCREATED\tLAST SIGN-IN");
+            for operator in store.list_operators().await? {
+                println!(
+                    "{}\t{}\t{}",
+                    operator.email,
+                    operator.created_at.to_rfc3339(),
+                    operator
+                        .last_signed_in_at
+                        .map_or_else(|| "unknown".to_owned(), |at| at.to_rfc3339())
+                );
+            }
+        }
+        AdminCommand::Remove { email, force } => {
+            let email = operator_email(&email)?;
+            let store = startup::open_store(&config).await?;
+            match operators::remove(&store, &email, force).await? {
+                OperatorRemoval::Removed => {
+                    println!("operator {} removed; its sessions ended", email.as_str());
+                }
+                OperatorRemoval::Unknown => return Err(no_such_operator(&email)),
+                OperatorRemoval::LastOperator => anyhow::bail!(
+                    "{} is the only operator: without one nobody can sign in to the console (add another with `admin create`, or pass --force)",
+                    email.as_str()
+                ),
+            }
+        }
+        AdminCommand::Password { email } => {
+            let email = operator_email(&email)?;
+            let password = new_password()?;
+            let store = startup::open_store(&config).await?;
+            let operator = known_operator(&store, &email).await?;
+            let ended = operators::change_password(&store, &operator, &password, None).await?;
+            println!(
+                "password of operator {} changed; {ended} console session(s) ended",
+                email.as_str()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn operator_email(raw: &str) -> anyhow::Result<OperatorEmail> {
+    OperatorEmail::parse(raw).map_err(|error| anyhow::anyhow!("--email {}", error.message))
+}
+
+/// The operator with `email`, or an error saying there is none.
+async fn known_operator(store: &Store, email: &OperatorEmail) -> anyhow::Result<OperatorRecord> {
+    store
+        .find_operator_by_email(email.as_str())
+        .await?
+        .ok_or_else(|| no_such_operator(email))
+}
+
+fn no_such_operator(email: &OperatorEmail) -> anyhow::Error {
+    anyhow::anyhow!("no operator has the email {}", email.as_str())
+}
+
+/// A password read by [`read_password`] that meets the length rule.
+fn new_password() -> anyhow::Result<OperatorPassword> {
+    OperatorPassword::parse(&read_password()?)
+        .map_err(|error| anyhow::anyhow!("the password {}", error.message))
+}
+
+/// A new password: one line of stdin when it is piped, else typed twice at a
 /// prompt that does not echo.
 fn read_password() -> anyhow::Result<String> {
     use std::io::{BufRead, IsTerminal};

@@ -7,6 +7,7 @@ mod m20261122_000002_notifications;
 mod m20261122_000003_removal;
 mod m20261122_000004_operators;
 mod m20261122_000005_host_event_index;
+mod m20261122_000006_operator_sign_ins;
 
 /// Every migration of the hub, in the order they apply.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_removal::Migration),
             Box::new(m20261122_000004_operators::Migration),
             Box::new(m20261122_000005_host_event_index::Migration),
+            Box::new(m20261122_000006_operator_sign_ins::Migration),
         ]
     }
 }

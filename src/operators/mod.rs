@@ -1,11 +1,12 @@
-//! Operator accounts: creating them, signing in under a throttle, and console sessions.
+//! Operator accounts: creating, removing and re-passwording them, signing in under a
+//! throttle, and console sessions.
 
 mod accounts;
 mod password;
 mod sessions;
 mod throttle;
 
-pub use accounts::{CreateError, OperatorEmail, create};
+pub use accounts::{CreateError, OperatorEmail, change_password, create, remove};
 pub use password::OperatorPassword;
 pub use sessions::{
     SESSION_LIFETIME, SessionToken, end_session, forget_expired_sessions, signed_in_operator,

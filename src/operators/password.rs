@@ -1,7 +1,8 @@
-//! Operator passwords: the length rule, and their argon2id hashes.
+//! Operator passwords: the length rule, their argon2id hashes, and checking one against them.
 
 use std::sync::OnceLock;
 
+use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use secrecy::{ExposeSecret, SecretString};
@@ -46,6 +47,15 @@ pub fn matches(presented: &str, stored: &str) -> bool {
     Argon2::default()
         .verify_password(presented.as_bytes(), stored)
         .is_ok()
+}
+
+/// Whether `presented` is the password whose PHC string is `stored`, checked off the async
+/// threads.
+pub async fn verify(presented: &str, stored: String) -> anyhow::Result<bool> {
+    let presented = presented.to_owned();
+    tokio::task::spawn_blocking(move || matches(&presented, &stored))
+        .await
+        .context("password check did not finish")
 }
 
 /// A hash no password is checked against for real: verifying an unknown account's password

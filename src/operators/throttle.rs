@@ -16,8 +16,6 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use anyhow::Context;
-
 use super::accounts::OperatorEmail;
 use super::password;
 use super::sessions::{SessionToken, open_session};
@@ -111,10 +109,7 @@ pub async fn sign_in(
         || password::decoy_hash().to_owned(),
         |o| o.password_hash.clone(),
     );
-    let presented = presented_password.to_owned();
-    let right = tokio::task::spawn_blocking(move || password::matches(&presented, &stored))
-        .await
-        .context("password check did not finish")?;
+    let right = password::verify(presented_password, stored).await?;
     match operator {
         Some(operator) if right => {
             store.clear_signin_throttles(&keys).await?;

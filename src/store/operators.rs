@@ -1,8 +1,11 @@
-//! Queries over operator accounts (`operators`), their console sessions
-//! (`operator_sessions`) and the sign-in throttle (`signin_throttles`).
+//! Queries over operator accounts (`operators`: created, listed, removed, given a new
+//! password), their console sessions (`operator_sessions`) and the sign-in throttle
+//! (`signin_throttles`).
 
-use sea_orm::sea_query::{ExprTrait, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use super::Store;
 use super::entity::{operator, operator_session, signin_throttle};
@@ -12,6 +15,17 @@ use crate::domain::Timestamp;
 pub type OperatorRecord = operator::Model;
 /// Failed sign-ins under one throttle key.
 pub type SigninThrottle = signin_throttle::Model;
+
+/// What became of a request to remove an operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OperatorRemoval {
+    /// The operator and their sessions are gone.
+    Removed,
+    /// No operator has this email.
+    Unknown,
+    /// They are the only operator, and removing the last one was not allowed.
+    LastOperator,
+}
 
 impl Store {
     /// Stores a new operator; `false` when the email is taken.
@@ -42,7 +56,71 @@ impl Store {
             .await?)
     }
 
-    /// Opens a console session for an operator.
+    /// Every operator, by email.
+    pub async fn list_operators(&self) -> anyhow::Result<Vec<OperatorRecord>> {
+        Ok(operator::Entity::find()
+            .order_by_asc(operator::Column::Email)
+            .all(self.connection())
+            .await?)
+    }
+
+    /// Deletes the operator with this (lower-cased) email and their sessions, unless they are
+    /// the only operator and `last_too` is false.
+    #[tracing::instrument(skip(self))]
+    pub async fn delete_operator(
+        &self,
+        email: &str,
+        last_too: bool,
+    ) -> anyhow::Result<OperatorRemoval> {
+        let txn = self.begin_write().await?;
+        // Locked (on PostgreSQL; SQLite's write transaction is alone anyway) so that two
+        // removals at once cannot each see the other's operator and leave none.
+        let operators = operator::Entity::find().lock_exclusive().all(&txn).await?;
+        let Some(removed) = operators.iter().find(|operator| operator.email == email) else {
+            return Ok(OperatorRemoval::Unknown);
+        };
+        if operators.len() == 1 && !last_too {
+            return Ok(OperatorRemoval::LastOperator);
+        }
+        operator_session::Entity::delete_many()
+            .filter(operator_session::Column::OperatorId.eq(removed.id.as_str()))
+            .exec(&txn)
+            .await?;
+        operator::Entity::delete_by_id(removed.id.clone())
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(OperatorRemoval::Removed)
+    }
+
+    /// Replaces an operator's password hash and ends their sessions but the one with
+    /// `kept_session` as token hash, if given; returns how many sessions ended.
+    #[tracing::instrument(skip(self, password_hash, kept_session))]
+    pub async fn replace_operator_password(
+        &self,
+        operator_id: &str,
+        password_hash: String,
+        kept_session: Option<&str>,
+        now: Timestamp,
+    ) -> anyhow::Result<u64> {
+        let txn = self.begin_write().await?;
+        operator::Entity::update_many()
+            .col_expr(operator::Column::PasswordHash, Expr::value(password_hash))
+            .col_expr(operator::Column::UpdatedAt, Expr::value(now.0))
+            .filter(operator::Column::Id.eq(operator_id))
+            .exec(&txn)
+            .await?;
+        let mut ended = operator_session::Entity::delete_many()
+            .filter(operator_session::Column::OperatorId.eq(operator_id));
+        if let Some(kept) = kept_session {
+            ended = ended.filter(operator_session::Column::TokenHash.ne(kept));
+        }
+        let ended = ended.exec(&txn).await?.rows_affected;
+        txn.commit().await?;
+        Ok(ended)
+    }
+
+    /// Opens a console session for an operator, and notes it as their last sign-in.
     pub async fn insert_operator_session(
         &self,
         id: String,
@@ -51,6 +129,7 @@ impl Store {
         now: Timestamp,
         expires_at: Timestamp,
     ) -> anyhow::Result<()> {
+        let txn = self.begin_write().await?;
         operator_session::ActiveModel {
             id: Set(id),
             operator_id: Set(operator_id.to_owned()),
@@ -58,8 +137,14 @@ impl Store {
             expires_at: Set(expires_at),
             created_at: Set(now),
         }
-        .insert(self.connection())
+        .insert(&txn)
         .await?;
+        operator::Entity::update_many()
+            .col_expr(operator::Column::LastSignedInAt, Expr::value(now.0))
+            .filter(operator::Column::Id.eq(operator_id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
         Ok(())
     }
 

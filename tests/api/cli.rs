@@ -1,10 +1,13 @@
 //! The `convene` binary as an operator runs it.
 
-use std::process::Command;
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr};
+use std::process::{Command, Stdio};
 
+use convene::operators::{self, OperatorEmail, OperatorPassword, SignIn};
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app};
 
 /// Runs `convene ARGS` over the app's database with only the given keys configured.
 fn convene(
@@ -19,6 +22,203 @@ fn convene(
         .env("CONVENE_MASTER_KEYS", master_keys)
         .output()
         .expect("convene runs")
+}
+
+/// Runs `convene ARGS` over the app's database with `stdin` piped in.
+pub fn convene_reading(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convene"))
+        .args(args)
+        .env_clear()
+        .env("CONVENE_DATABASE_URL", &app.database_url)
+        .env("CONVENE_MASTER_KEYS", &app.master_keys)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("convene runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+const PASSWORD: &str = "a long operator passphrase";
+
+/// Makes an operator with [`PASSWORD`].
+async fn create_operator(app: &TestApp, email: &str) {
+    let email = OperatorEmail::parse(email).unwrap();
+    let password = OperatorPassword::parse(PASSWORD).unwrap();
+    operators::create(&app.store, &email, &password)
+        .await
+        .unwrap();
+}
+
+/// Signs in as the console's form does; the session cookie's value, if admitted.
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> Option<String> {
+    let client = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    match operators::sign_in(&app.store, email, password, client)
+        .await
+        .unwrap()
+    {
+        SignIn::Admitted(token) => Some(token.0.expose().to_owned()),
+        _ => None,
+    }
+}
+
+/// Whether the console opens to a browser presenting this session cookie.
+async fn console_opens(app: &TestApp, session: &str) -> bool {
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/admin"))
+        .header("cookie", format!("convene_operator={session}"))
+        .send()
+        .await
+        .unwrap();
+    response.status() == 200
+}
+
+fn succeeded(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn admin_list_shows_each_operator_created_and_last_signed_in_but_no_hash() {
+    let app = spawn_app().await;
+    create_operator(&app, "day.ops@hub.example").await;
+    create_operator(&app, "night.ops@hub.example").await;
+    sign_in(&app, "night.ops@hub.example", PASSWORD)
+        .await
+        .expect("signed in");
+
+    let listed = succeeded(&convene(&app, &app.master_keys, &["admin", "list"]));
+
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 3, "a heading and two operators:\n{listed}");
+    assert_eq!(lines[0], "EMAIL\tCREATED\tLAST SIGN-IN");
+    let day: Vec<&str> = lines[1].split('\t').collect();
+    let night: Vec<&str> = lines[2].split('\t').collect();
+    assert_eq!(day[0], "day.ops@hub.example");
+    assert_eq!(day[2], "unknown", "never signed in");
+    assert_eq!(night[0], "night.ops@hub.example");
+    for at in [day[1], night[1], night[2]] {
+        assert!(
+            at.starts_with("20") && at.ends_with('Z'),
+            "an instant: {at}"
+        );
+    }
+    assert!(!listed.contains("$argon2"), "no hash");
+}
+
+#[tokio::test]
+async fn admin_remove_ends_the_operators_sessions_and_keeps_the_last_one_unless_forced() {
+    let app = spawn_app().await;
+    create_operator(&app, "day.ops@hub.example").await;
+    create_operator(&app, "night.ops@hub.example").await;
+    let session = sign_in(&app, "night.ops@hub.example", PASSWORD)
+        .await
+        .unwrap();
+    assert!(console_opens(&app, &session).await);
+
+    let removed = convene(
+        &app,
+        &app.master_keys,
+        &["admin", "remove", "--email", "Night.Ops@Hub.Example"],
+    );
+
+    assert!(succeeded(&removed).contains("night.ops@hub.example removed"));
+    assert!(!console_opens(&app, &session).await, "its session ended");
+    assert!(
+        sign_in(&app, "night.ops@hub.example", PASSWORD)
+            .await
+            .is_none()
+    );
+    let unknown = convene(
+        &app,
+        &app.master_keys,
+        &["admin", "remove", "--email", "night.ops@hub.example"],
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no operator has the email"));
+
+    let last = convene(
+        &app,
+        &app.master_keys,
+        &["admin", "remove", "--email", "day.ops@hub.example"],
+    );
+    assert!(!last.status.success(), "the only operator stays");
+    assert!(String::from_utf8_lossy(&last.stderr).contains("--force"));
+    assert!(
+        sign_in(&app, "day.ops@hub.example", PASSWORD)
+            .await
+            .is_some()
+    );
+    let forced = convene(
+        &app,
+        &app.master_keys,
+        &[
+            "admin",
+            "remove",
+            "--email",
+            "day.ops@hub.example",
+            "--force",
+        ],
+    );
+    succeeded(&forced);
+    let listed = succeeded(&convene(&app, &app.master_keys, &["admin", "list"]));
+    assert_eq!(listed.lines().count(), 1, "no operator left:\n{listed}");
+}
+
+#[tokio::test]
+async fn admin_password_reads_a_new_password_from_stdin_and_ends_the_operators_sessions() {
+    let app = spawn_app().await;
+    create_operator(&app, "ops@hub.example").await;
+    let session = sign_in(&app, "ops@hub.example", PASSWORD).await.unwrap();
+    let new = "an even longer operator passphrase";
+
+    let changed = convene_reading(
+        &app,
+        &["admin", "password", "--email", "ops@hub.example"],
+        &format!("{new}\n"),
+    );
+
+    let printed = succeeded(&changed);
+    assert!(printed.contains("1 console session(s) ended"), "{printed}");
+    assert!(!printed.contains(new) && !String::from_utf8_lossy(&changed.stderr).contains(new));
+    assert!(
+        !console_opens(&app, &session).await,
+        "the old session ended"
+    );
+    assert!(sign_in(&app, "ops@hub.example", PASSWORD).await.is_none());
+    let session = sign_in(&app, "ops@hub.example", new)
+        .await
+        .expect("new one");
+    assert!(console_opens(&app, &session).await);
+
+    let short = convene_reading(
+        &app,
+        &["admin", "password", "--email", "ops@hub.example"],
+        "short\n",
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("12 to 256 characters"));
+    assert!(console_opens(&app, &session).await, "nothing changed");
+    let unknown = convene_reading(
+        &app,
+        &["admin", "password", "--email", "nobody@hub.example"],
+        &format!("{new}\n"),
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no operator has the email"));
 }
 
 #[tokio::test]

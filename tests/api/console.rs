@@ -11,6 +11,7 @@ use convene::store::zoom_inbox::InboxOutcome;
 use sea_orm::ConnectionTrait;
 
 use crate::browser::html_forms;
+use crate::cli::convene_reading;
 use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with};
 use crate::notifications::{Receiver, enqueue_link_connected};
 
@@ -804,25 +805,7 @@ async fn no_console_page_shows_a_key_its_hash_or_a_webhook_secret() {
 
 /// Runs `convene admin create --email EMAIL` over the app's database with `stdin` piped in.
 fn admin_create(app: &TestApp, email: &str, stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_convene"))
-        .args(["admin", "create", "--email", email])
-        .env_clear()
-        .env("CONVENE_DATABASE_URL", &app.database_url)
-        .env("CONVENE_MASTER_KEYS", &app.master_keys)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("convene runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    convene_reading(app, &["admin", "create", "--email", email], stdin)
 }
 
 #[tokio::test]

@@ -17,6 +17,8 @@ pub struct Model {
     pub password_hash: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// When the operator last signed in to the console; `None` if not since it was recorded.
+    pub last_signed_in_at: Option<Timestamp>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
