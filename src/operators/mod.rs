@@ -7,7 +7,7 @@ mod sessions;
 mod throttle;
 
 pub use accounts::{CreateError, OperatorEmail, change_password, create, remove};
-pub use password::OperatorPassword;
+pub use password::{OperatorPassword, is_password_of};
 pub use sessions::{
     SESSION_LIFETIME, SessionToken, end_session, forget_expired_sessions, signed_in_operator,
 };

@@ -8,6 +8,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::domain::FieldError;
+use crate::store::operators::OperatorRecord;
 
 /// Shortest password accepted: long passphrases beat composition rules.
 const MIN_CHARS: usize = 12;
@@ -56,6 +57,11 @@ pub async fn verify(presented: &str, stored: String) -> anyhow::Result<bool> {
     tokio::task::spawn_blocking(move || matches(&presented, &stored))
         .await
         .context("password check did not finish")
+}
+
+/// Whether `presented` is `operator`'s current password.
+pub async fn is_password_of(operator: &OperatorRecord, presented: &str) -> anyhow::Result<bool> {
+    verify(presented, operator.password_hash.clone()).await
 }
 
 /// A hash no password is checked against for real: verifying an unknown account's password

@@ -1356,3 +1356,115 @@ async fn the_deliveries_list_pages_through_one_applications_deliveries() {
     listed.sort();
     assert_eq!(listed, made, "every delivery exactly once");
 }
+
+#[tokio::test]
+async fn the_operators_page_lists_every_operator_with_created_and_last_sign_in_but_no_hash() {
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+    let other = OperatorEmail::parse("night.ops@hub.example").unwrap();
+    let password = OperatorPassword::parse(PASSWORD).unwrap();
+    operators::create(&app.store, &other, &password)
+        .await
+        .unwrap();
+
+    let overview = console.page("/admin").await;
+    let page = console.follow(&overview, "/admin/operators").await;
+
+    assert!(page.contains("aria-current=\"page\">Operators"));
+    let row = |email: &str| between(&page, &format!("<td class=\"wrap\">{email}"), "</tr>");
+    let mine = row(EMAIL);
+    assert!(mine.contains("(you)"), "{mine}");
+    assert!(!mine.contains("unknown"), "signed in just now: {mine}");
+    let theirs = row("night.ops@hub.example");
+    assert!(
+        !theirs.contains("(you)") && theirs.contains("unknown"),
+        "{theirs}"
+    );
+    assert!(!page.contains("$argon2"), "no hash");
+}
+
+#[tokio::test]
+async fn an_operator_changes_their_password_which_ends_their_other_sessions_but_not_this_one() {
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+    let elsewhere = Console::new(&app);
+    assert_eq!(elsewhere.sign_in(EMAIL, PASSWORD).await.status(), 303);
+    let new = "an even longer operator passphrase";
+    let page = console.page("/admin/operators").await;
+    let change = |current: &'static str, new: &'static str, again: &'static str| {
+        let page = page.clone();
+        let console = &console;
+        async move {
+            console
+                .submit(
+                    &page,
+                    "/admin/operators/password",
+                    &[
+                        ("current_password", current),
+                        ("new_password", new),
+                        ("new_password_again", again),
+                    ],
+                )
+                .await
+        }
+    };
+
+    for (current, new_password, again, problem) in [
+        ("not my password at all", new, new, "current_password"),
+        (
+            PASSWORD,
+            new,
+            "an even longer operator passphrasE",
+            "new_password_again",
+        ),
+        (PASSWORD, "short", "short", "new_password"),
+    ] {
+        let refused = change(current, new_password, again).await;
+        assert_eq!(refused.status(), 422, "{problem}");
+        let refused = refused.text().await.unwrap();
+        assert!(
+            refused.contains(&format!("<code>{problem}</code>")),
+            "{refused}"
+        );
+    }
+    assert_eq!(
+        elsewhere.get("/admin").await.status(),
+        200,
+        "nothing changed"
+    );
+    let forged = console
+        .client
+        .post(format!("{}/admin/operators/password", console.base))
+        .form(&[
+            ("csrf", "guessed"),
+            ("current_password", PASSWORD),
+            ("new_password", new),
+            ("new_password_again", new),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403, "CSRF-checked");
+
+    let changed = change(PASSWORD, new, new).await;
+
+    assert_eq!(changed.status(), 200);
+    assert!(
+        changed
+            .text()
+            .await
+            .unwrap()
+            .contains("Your other sessions (1) are ended")
+    );
+    assert_eq!(
+        console.get("/admin").await.status(),
+        200,
+        "this session stays"
+    );
+    let ended = elsewhere.get("/admin").await;
+    assert_eq!(ended.status(), 303, "the other session ended");
+    assert_eq!(ended.headers()["location"], "/admin/sign_in");
+    let fresh = Console::new(&app);
+    assert_eq!(fresh.sign_in(EMAIL, PASSWORD).await.status(), 401);
+    assert_eq!(fresh.sign_in(EMAIL, new).await.status(), 303);
+}

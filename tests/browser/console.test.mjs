@@ -216,7 +216,7 @@ test('an operator replays a delivery the app had refused', { timeout: 180_000 },
     assert.match(await page.locator('main').innerText(), /HTTP 204/);
 
     // The other lists, each readable on a phone.
-    for (const [name, heading] of [['Links', "End users' links"], ['Events', 'Events'], ['Audit log', 'Audit log'], ['Emails', 'Emails to end users']]) {
+    for (const [name, heading] of [['Links', "End users' links"], ['Events', 'Events'], ['Audit log', 'Audit log'], ['Operators', 'Operators'], ['Emails', 'Emails to end users']]) {
       await section(page, name).click();
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
       await assertReadableAt360(page);

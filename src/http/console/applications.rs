@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::super::hosted::PageError;
 use super::super::state::AppState;
 use super::confirmation::{Confirmation, ConfirmationPage};
-use super::guard::{Chrome, Posted, Refusal, SignedIn, page, page_with_status};
+use super::guard::{Chrome, Posted, Refusal, SignedIn, form_status, page, page_with_status};
 use super::webhook_secret::OVERLAP_HOURS;
 use crate::domain::{FieldError, Timestamp};
 use crate::store::applications::{ApiKeyRecord, Application};
@@ -257,14 +257,9 @@ async fn render_list(
     form: ApplicationForm,
     problems: Vec<FieldError>,
 ) -> Result<Response, Refusal> {
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     Ok(page_with_status(
         state,
-        status,
+        form_status(&problems),
         &signed_in.csrf,
         &ApplicationsPage {
             chrome: signed_in.chrome("applications"),
@@ -307,16 +302,12 @@ async fn render_application(
         overlap_hours: OVERLAP_HOURS,
         problems,
     };
-    Ok(if template.problems.is_empty() {
-        page(state, &signed_in.csrf, &template)
-    } else {
-        page_with_status(
-            state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &signed_in.csrf,
-            &template,
-        )
-    })
+    Ok(page_with_status(
+        state,
+        form_status(&template.problems),
+        &signed_in.csrf,
+        &template,
+    ))
 }
 
 /// The non-blank lines of a textarea, trimmed.

@@ -17,6 +17,7 @@ use super::super::hosted::cookies;
 use super::super::hosted::csrf::CsrfCookie;
 use super::super::hosted::page::{no_store, render};
 use super::super::state::AppState;
+use crate::domain::FieldError;
 use crate::operators::{self, SESSION_LIFETIME};
 use crate::store::operators::OperatorRecord;
 
@@ -192,6 +193,15 @@ pub fn page_with_status(
         cookies::secure_for(&state.public_url),
     );
     response
+}
+
+/// The status of a page with a form: 422 while the form has problems to show, else 200.
+pub fn form_status(problems: &[FieldError]) -> StatusCode {
+    if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
 }
 
 /// Sets the session cookie, or with `None` clears it.

@@ -8,6 +8,7 @@ mod deliveries;
 mod filters;
 mod guard;
 mod keys;
+mod operators;
 mod overview;
 mod records;
 mod sign_in;
@@ -27,6 +28,7 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ("/admin/events", "events", "Events"),
     ("/admin/audit", "audit", "Audit log"),
     ("/admin/emails", "emails", "Emails"),
+    ("/admin/operators", "operators", "Operators"),
 ];
 
 /// The console's routes, to be nested at `/admin` (beside `/admin/api`, which it leaves alone).
@@ -72,5 +74,7 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(connections::events))
         .route("/audit", get(records::audit))
         .route("/emails", get(records::emails))
+        .route("/operators", get(operators::list))
+        .route("/operators/password", post(operators::change_password))
         .layer(middleware::map_response(guard::console_headers))
 }
