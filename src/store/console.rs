@@ -26,21 +26,22 @@ pub type StatusCounts = Vec<(String, i64)>;
 /// Where a page of a newest-first list starts: just older than this row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Older {
-    pub created_at: Timestamp,
+    /// The instant the list is ordered by: when the row was made (an event's start).
+    pub at: Timestamp,
     pub id: String,
 }
 
 impl Older {
-    /// Reads the form links carry, `{created_at ms}.{id}`; `None` when it is not one.
+    /// Reads the form links carry, `{at ms}.{id}`; `None` when it is not one.
     pub fn parse(text: &str) -> Option<Self> {
-        let (created_at, id) = text.split_once('.')?;
+        let (at, id) = text.split_once('.')?;
         let valid_id = !id.is_empty()
             && id.len() <= 64
             && id
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         Some(Self {
-            created_at: Timestamp(created_at.parse().ok()?),
+            at: Timestamp(at.parse().ok()?),
             id: id.to_owned(),
         })
         .filter(|_| valid_id)
@@ -48,7 +49,7 @@ impl Older {
 
     /// The form links carry.
     pub fn encode(&self) -> String {
-        format!("{}.{}", self.created_at.0, self.id)
+        format!("{}.{}", self.at.0, self.id)
     }
 }
 
@@ -63,30 +64,34 @@ trait Positioned {
     fn position(&self) -> Older;
 }
 
-impl Positioned for Delivery {
-    fn position(&self) -> Older {
-        Older {
-            created_at: self.created_at,
-            id: self.id.clone(),
+/// Each kind of row stands where its instant column and id put it.
+macro_rules! positioned_by {
+    ($($row:ty: $at:ident),+ $(,)?) => {$(
+        impl Positioned for $row {
+            fn position(&self) -> Older {
+                Older {
+                    at: self.$at,
+                    id: self.id.clone(),
+                }
+            }
         }
-    }
+    )+};
 }
 
-impl Positioned for AuditEntry {
-    fn position(&self) -> Older {
-        Older {
-            created_at: self.created_at,
-            id: self.id.clone(),
-        }
-    }
-}
+positioned_by!(
+    Delivery: created_at,
+    AuditEntry: created_at,
+    Email: created_at,
+    link::Model: created_at,
+    event::Model: start_at,
+);
 
-/// The page of `query`'s rows just older than `older` (by creation, then id), newest first,
-/// and where the page after it starts.
+/// The page of `query`'s rows just older than `older` (by the instant column `at`, then id),
+/// newest first, and where the page after it starts.
 async fn newest_page<E>(
     db: &impl ConnectionTrait,
     query: Select<E>,
-    (created_at, id): (E::Column, E::Column),
+    (at, id): (E::Column, E::Column),
     older: Option<&Older>,
     size: u64,
 ) -> anyhow::Result<ListPage<E::Model>>
@@ -96,9 +101,9 @@ where
 {
     let query = match older {
         Some(older) => query.filter(
-            Condition::any().add(created_at.lt(older.created_at.0)).add(
+            Condition::any().add(at.lt(older.at.0)).add(
                 Condition::all()
-                    .add(created_at.eq(older.created_at.0))
+                    .add(at.eq(older.at.0))
                     .add(id.lt(older.id.as_str())),
             ),
         ),
@@ -106,7 +111,7 @@ where
     };
     // One row more than the page tells whether an older page exists.
     let mut rows = query
-        .order_by_desc(created_at)
+        .order_by_desc(at)
         .order_by_desc(id)
         .limit(size + 1)
         .all(db)
@@ -279,12 +284,13 @@ impl Store {
             .await?)
     }
 
-    /// The latest `limit` links matching `filter`, newest first.
+    /// A page of the links matching `filter`, newest first, from just older than `older`.
     pub async fn console_links(
         &self,
         filter: &ListFilter,
-        limit: u64,
-    ) -> anyhow::Result<Vec<LinkRow>> {
+        older: Option<&Older>,
+        size: u64,
+    ) -> anyhow::Result<ListPage<LinkRow>> {
         let mut query = link::Entity::find();
         if let Some(application_id) = &filter.application_id {
             query = query.filter(link::Column::ApplicationId.eq(application_id));
@@ -292,13 +298,12 @@ impl Store {
         if let Some(status) = &filter.status {
             query = query.filter(link::Column::Status.eq(status));
         }
-        let links = query
-            .order_by_desc(link::Column::CreatedAt)
-            .order_by_desc(link::Column::Id)
-            .limit(limit)
-            .all(self.connection())
-            .await?;
-        self.link_rows(links).await
+        let columns = (link::Column::CreatedAt, link::Column::Id);
+        let links = newest_page(self.connection(), query, columns, older, size).await?;
+        Ok(ListPage {
+            rows: self.link_rows(links.rows).await?,
+            older: links.older,
+        })
     }
 
     /// One link as the console lists it, whichever application it is of.
@@ -364,13 +369,14 @@ impl Store {
             .await?)
     }
 
-    /// The latest `limit` live events matching `filter` (status: conferencing state), latest
-    /// start first.
+    /// A page of the live events matching `filter` (status: conferencing state), latest start
+    /// first, from just before `older`.
     pub async fn console_events(
         &self,
         filter: &ListFilter,
-        limit: u64,
-    ) -> anyhow::Result<Vec<EventRow>> {
+        older: Option<&Older>,
+        size: u64,
+    ) -> anyhow::Result<ListPage<EventRow>> {
         let mut query = event::Entity::find().filter(event::Column::DeletedAt.is_null());
         if let Some(application_id) = &filter.application_id {
             query = query.filter(event::Column::ApplicationId.eq(application_id));
@@ -378,25 +384,30 @@ impl Store {
         if let Some(status) = &filter.status {
             query = query.filter(event::Column::ConferencingStatus.eq(status));
         }
-        let events = query
-            .order_by_desc(event::Column::StartAt)
-            .order_by_desc(event::Column::Id)
-            .limit(limit)
-            .all(self.connection())
-            .await?;
+        let columns = (event::Column::StartAt, event::Column::Id);
+        let events = newest_page(self.connection(), query, columns, older, size).await?;
         let hosts = self
-            .end_user_ids(events.iter().map(|event| event.host_end_user_id.clone()))
+            .end_user_ids(
+                events
+                    .rows
+                    .iter()
+                    .map(|event| event.host_end_user_id.clone()),
+            )
             .await?;
-        Ok(events
-            .into_iter()
-            .map(|event| EventRow {
-                host: hosts
-                    .get(&event.host_end_user_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                event,
-            })
-            .collect())
+        Ok(ListPage {
+            rows: events
+                .rows
+                .into_iter()
+                .map(|event| EventRow {
+                    host: hosts
+                        .get(&event.host_end_user_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    event,
+                })
+                .collect(),
+            older: events.older,
+        })
     }
 
     /// A page of the audit entries (of one application when given), newest first, from just
@@ -415,14 +426,22 @@ impl Store {
         newest_page(self.connection(), query, columns, older, size).await
     }
 
-    /// The latest `limit` emails to end users (kept, sent or not), newest first.
-    pub async fn list_emails(&self, limit: u64) -> anyhow::Result<Vec<Email>> {
-        Ok(email::Entity::find()
-            .order_by_desc(email::Column::CreatedAt)
-            .order_by_desc(email::Column::Id)
-            .limit(limit)
-            .all(self.connection())
-            .await?)
+    /// A page of the emails to end users (kept, sent or not), newest first, from just older
+    /// than `older`.
+    pub async fn list_emails(
+        &self,
+        older: Option<&Older>,
+        size: u64,
+    ) -> anyhow::Result<ListPage<Email>> {
+        let columns = (email::Column::CreatedAt, email::Column::Id);
+        newest_page(
+            self.connection(),
+            email::Entity::find(),
+            columns,
+            older,
+            size,
+        )
+        .await
     }
 
     /// The applications' own ids of these end user rows, by row id.

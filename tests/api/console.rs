@@ -1244,6 +1244,18 @@ async fn upkeep_deletes_expired_sessions_and_idle_throttles_and_keeps_live_ones(
     );
 }
 
+/// Every page of a list from `first`, following its *Older →* links.
+async fn every_page(console: &Console, first: String) -> Vec<String> {
+    let mut pages = Vec::new();
+    let mut path = Some(first);
+    while let Some(next) = path {
+        let page = console.page(&next).await;
+        path = older_link(&page);
+        pages.push(page);
+    }
+    pages
+}
+
 /// The href of the page's *Older →* link, if it has one.
 fn older_link(page: &str) -> Option<String> {
     let end = page.find("\" rel=\"next\">Older")?;
@@ -1283,23 +1295,19 @@ async fn the_audit_log_pages_through_every_entry_once_newest_first_keeping_its_f
         }
     }
     let mut seen: Vec<i64> = Vec::new();
-    let mut pages = 0;
-    let mut path = Some(format!("/admin/audit?application={}", tenant.id));
-    while let Some(next) = path {
-        let page = console.page(&next).await;
-        pages += 1;
+    let pages = every_page(&console, format!("/admin/audit?application={}", tenant.id)).await;
+    for (number, page) in pages.iter().enumerate() {
         assert!(!page.contains("north-"), "the filter is kept on every page");
         let mut rest = page.as_str();
         while let Some(at) = rest.find("calm-") {
             seen.push(rest[at + 5..at + 8].parse().unwrap());
             rest = &rest[at + 8..];
         }
-        if pages > 1 {
+        if number > 0 {
             assert!(page.contains("← Newest"), "a way back to the newest page");
         }
-        path = older_link(&page);
     }
-    assert_eq!(pages, 3, "50 + 50 + 20");
+    assert_eq!(pages.len(), 3, "50 + 50 + 20");
     let mut sorted = seen.clone();
     sorted.sort_unstable();
     sorted.dedup();
@@ -1336,22 +1344,19 @@ async fn the_deliveries_list_pages_through_one_applications_deliveries() {
         made.push(enqueue_link_connected(&app, &tenant.id).await);
     }
     let mut listed = Vec::new();
-    let mut pages = 0;
-    let mut path = Some(format!(
+    let first = format!(
         "/admin/deliveries?application={}&type=link.connected",
         tenant.id
-    ));
-    while let Some(next) = path {
-        let page = console.page(&next).await;
-        pages += 1;
+    );
+    let pages = every_page(&console, first).await;
+    for page in &pages {
         let mut rest = page.as_str();
         while let Some(at) = rest.find("href=\"/admin/deliveries/") {
             rest = &rest[at + "href=\"/admin/deliveries/".len()..];
             listed.push(rest[..rest.find('"').unwrap()].to_owned());
         }
-        path = older_link(&page);
     }
-    assert_eq!(pages, 2, "50 + 10");
+    assert_eq!(pages.len(), 2, "50 + 10");
     made.sort();
     listed.sort();
     assert_eq!(listed, made, "every delivery exactly once");
@@ -1467,4 +1472,66 @@ async fn an_operator_changes_their_password_which_ends_their_other_sessions_but_
     let fresh = Console::new(&app);
     assert_eq!(fresh.sign_in(EMAIL, PASSWORD).await.status(), 401);
     assert_eq!(fresh.sign_in(EMAIL, new).await.status(), 303);
+}
+
+#[tokio::test]
+async fn the_emails_list_pages_through_every_email_once_and_no_list_answers_a_forged_position_with_500()
+ {
+    use convene::store::emails::NewEmail;
+    let app = spawn_app().await;
+    let console = Console::signed_in(&app).await;
+    // 70 emails, two to each millisecond, so that pages split between equal instants.
+    let base = Timestamp::now().0 - 1_000_000;
+    let emails = (0..70_i64)
+        .map(|n| NewEmail {
+            id: convene::domain::new_id("eml"),
+            to_address: format!("reader-{n:03}@example.org"),
+            subject: format!("Reading {n:03}"),
+            body_text: "Hello".to_owned(),
+            created_at: Timestamp(base + n / 2),
+        })
+        .collect();
+    app.store.enqueue_emails(emails).await.unwrap();
+
+    let mut seen: Vec<i64> = Vec::new();
+    let pages = every_page(&console, "/admin/emails".to_owned()).await;
+    for (number, page) in pages.iter().enumerate() {
+        let mut rest = page.as_str();
+        while let Some(at) = rest.find("\">Reading ") {
+            rest = &rest[at + "\">Reading ".len()..];
+            seen.push(rest[..3].parse().unwrap());
+        }
+        assert_eq!(
+            number > 0,
+            page.contains("← Newest"),
+            "a way back, but on the first page"
+        );
+    }
+    assert_eq!(pages.len(), 2, "50 + 20");
+    assert_eq!(seen.len(), 70);
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(
+        sorted,
+        (0..70).collect::<Vec<_>>(),
+        "every email exactly once"
+    );
+    assert!(
+        seen.windows(2).all(|pair| pair[0] / 2 >= pair[1] / 2),
+        "newest first: {seen:?}"
+    );
+
+    for list in ["links", "events", "emails", "deliveries", "audit"] {
+        for forged in ["garbage", "9999999999999999999999.x", "1.%3Cscript%3E", "."] {
+            let path = format!("/admin/{list}?before={forged}");
+            assert_eq!(console.get(&path).await.status(), 400, "{path}");
+        }
+        let unknown = format!("/admin/{list}?before=1.row_that_never_was");
+        assert_eq!(
+            console.get(&unknown).await.status(),
+            200,
+            "{unknown}: an empty page"
+        );
+    }
 }

@@ -12,14 +12,14 @@ use super::super::hosted::PageError;
 use super::super::state::AppState;
 use super::applications::find;
 use super::confirmation::{Confirmation, ConfirmationPage};
-use super::filters::{self, ListQuery};
+use super::filters::{self, ListQuery, PageQuery, Paging};
 use super::guard::{Chrome, Posted, Refusal, SignedIn, page};
 use crate::domain::RemovalReason;
 use crate::store::applications::Application;
 use crate::store::console::{EventRow, LinkRow, ListFilter};
 
-/// How many rows a list shows.
-const PAGE_SIZE: u64 = 200;
+/// How many rows a page of a list shows.
+const PAGE_SIZE: u64 = 50;
 const LINK_STATUSES: [&str; 2] = ["active", "needs_reauth"];
 const CONFERENCING_STATES: [&str; 5] = ["none", "pending", "ready", "failed", "removed"];
 
@@ -31,6 +31,7 @@ struct LinksPage {
     applications: Vec<Application>,
     statuses: &'static [&'static str],
     filter: ListFilter,
+    paging: Paging,
 }
 
 #[derive(Template)]
@@ -41,23 +42,36 @@ struct EventsPage {
     applications: Vec<Application>,
     statuses: &'static [&'static str],
     filter: ListFilter,
+    paging: Paging,
 }
 
-/// `GET /admin/links?application=&status=`.
+/// `GET /admin/links?application=&status=&before=`.
 pub async fn links(
     State(state): State<AppState>,
     signed_in: SignedIn,
     query: Result<Query<ListQuery>, QueryRejection>,
+    position: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     let filter = filters::read(query)?.parse(&LINK_STATUSES)?;
+    let before = filters::read(position)?.parse()?;
+    let links = state
+        .store
+        .console_links(&filter, before.as_ref(), PAGE_SIZE)
+        .await?;
     Ok(page(
         &state,
         &signed_in.csrf,
         &LinksPage {
             chrome: signed_in.chrome("links"),
-            links: state.store.console_links(&filter, PAGE_SIZE).await?,
+            links: links.rows,
             applications: state.store.list_applications().await?,
             statuses: &LINK_STATUSES,
+            paging: Paging::of_list(
+                "/admin/links",
+                &filter,
+                before.as_ref(),
+                links.older.as_ref(),
+            ),
             filter,
         },
     ))
@@ -157,21 +171,33 @@ fn no_such_link() -> PageError {
     )
 }
 
-/// `GET /admin/events?application=&status=` (status: the conferencing state).
+/// `GET /admin/events?application=&status=&before=` (status: the conferencing state).
 pub async fn events(
     State(state): State<AppState>,
     signed_in: SignedIn,
     query: Result<Query<ListQuery>, QueryRejection>,
+    position: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     let filter = filters::read(query)?.parse(&CONFERENCING_STATES)?;
+    let before = filters::read(position)?.parse()?;
+    let events = state
+        .store
+        .console_events(&filter, before.as_ref(), PAGE_SIZE)
+        .await?;
     Ok(page(
         &state,
         &signed_in.csrf,
         &EventsPage {
             chrome: signed_in.chrome("events"),
-            events: state.store.console_events(&filter, PAGE_SIZE).await?,
+            events: events.rows,
             applications: state.store.list_applications().await?,
             statuses: &CONFERENCING_STATES,
+            paging: Paging::of_list(
+                "/admin/events",
+                &filter,
+                before.as_ref(),
+                events.older.as_ref(),
+            ),
             filter,
         },
     ))

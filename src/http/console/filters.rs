@@ -96,6 +96,20 @@ impl Paging {
             older: next.map(|next| link(Some(next))),
         }
     }
+
+    /// [`Paging::new`] for a list filtered by application and status.
+    pub fn of_list(
+        path: &str,
+        filter: &ListFilter,
+        current: Option<&Older>,
+        next: Option<&Older>,
+    ) -> Self {
+        let filters = [
+            ("application", filter.application_id.as_deref()),
+            ("status", filter.status.as_deref()),
+        ];
+        Self::new(path, &filters, current, next)
+    }
 }
 
 /// A query string the list can read, or a page saying it cannot.

@@ -14,10 +14,8 @@ use crate::store::audit::AuditEntry;
 use crate::store::console::ListFilter;
 use crate::store::emails::Email;
 
-/// How many rows a page of the audit log shows.
-const AUDIT_PAGE_SIZE: u64 = 50;
-/// How many emails the list shows.
-const PAGE_SIZE: u64 = 200;
+/// How many rows a page of a list shows.
+const PAGE_SIZE: u64 = 50;
 
 #[derive(Template)]
 #[template(path = "console/audit.html")]
@@ -35,6 +33,7 @@ struct EmailsPage {
     chrome: Chrome,
     emails: Vec<Email>,
     smtp: bool,
+    paging: Paging,
 }
 
 /// `GET /admin/audit?application=&before=`.
@@ -48,15 +47,11 @@ pub async fn audit(
     let before = filters::read(position)?.parse()?;
     let entries = state
         .store
-        .list_audit_entries(
-            filter.application_id.as_deref(),
-            before.as_ref(),
-            AUDIT_PAGE_SIZE,
-        )
+        .list_audit_entries(filter.application_id.as_deref(), before.as_ref(), PAGE_SIZE)
         .await?;
-    let paging = Paging::new(
+    let paging = Paging::of_list(
         "/admin/audit",
-        &[("application", filter.application_id.as_deref())],
+        &filter,
         before.as_ref(),
         entries.older.as_ref(),
     );
@@ -73,18 +68,22 @@ pub async fn audit(
     ))
 }
 
-/// `GET /admin/emails`.
+/// `GET /admin/emails?before=`.
 pub async fn emails(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    position: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
+    let before = filters::read(position)?.parse()?;
+    let emails = state.store.list_emails(before.as_ref(), PAGE_SIZE).await?;
     Ok(page(
         &state,
         &signed_in.csrf,
         &EmailsPage {
             chrome: signed_in.chrome("emails"),
-            emails: state.store.list_emails(PAGE_SIZE).await?,
+            emails: emails.rows,
             smtp: state.config.smtp_url.is_some(),
+            paging: Paging::new("/admin/emails", &[], before.as_ref(), emails.older.as_ref()),
         },
     ))
 }
