@@ -117,10 +117,15 @@ impl TokenBroker {
         credential_id: &str,
     ) -> Result<SecretString, ConferencingError> {
         let credential = self.load(credential_id).await?;
-        if credential.status == status::ACTIVE && self.is_fresh(&credential, Timestamp::now()) {
-            return self.open(&credential, Purpose::ZoomAccessToken);
+        self.token_of(&credential).await
+    }
+
+    /// A valid access token for `credential` as just read: its own while fresh.
+    async fn token_of(&self, credential: &Credential) -> Result<SecretString, ConferencingError> {
+        if credential.status == status::ACTIVE && self.is_fresh(credential, Timestamp::now()) {
+            return self.open(credential, Purpose::ZoomAccessToken);
         }
-        self.refresh(credential_id, Need::Fresh).await
+        self.refresh(&credential.id, Need::Fresh).await
     }
 
     /// Runs a Zoom call with a valid token; when Zoom refuses the token (124),
@@ -135,6 +140,33 @@ impl TokenBroker {
         Fut: Future<Output = Result<T, ZoomError>>,
     {
         let token = self.access_token(credential_id).await?;
+        self.retrying_rejected(credential_id, token, call).await
+    }
+
+    /// [`TokenBroker::with_token`] for a credential the caller has just read.
+    pub async fn with_token_of<T, F, Fut>(
+        &self,
+        credential: &Credential,
+        call: F,
+    ) -> Result<T, ConferencingError>
+    where
+        F: Fn(SecretString) -> Fut,
+        Fut: Future<Output = Result<T, ZoomError>>,
+    {
+        let token = self.token_of(credential).await?;
+        self.retrying_rejected(&credential.id, token, call).await
+    }
+
+    async fn retrying_rejected<T, F, Fut>(
+        &self,
+        credential_id: &str,
+        token: SecretString,
+        call: F,
+    ) -> Result<T, ConferencingError>
+    where
+        F: Fn(SecretString) -> Fut,
+        Fut: Future<Output = Result<T, ZoomError>>,
+    {
         match call(token.clone()).await {
             Err(ZoomError::AccessTokenRejected(_)) => {
                 let fresh = self.refresh(credential_id, Need::Replace(&token)).await?;

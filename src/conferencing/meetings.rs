@@ -25,8 +25,10 @@ use crate::notify::{self, AppEvent};
 use crate::store::Store;
 use crate::store::applications::Application;
 use crate::store::audit::{NewAuditEntry, actor};
-use crate::store::credentials::status as link_status;
-use crate::store::events::{Event, EventChanges, changes, conferencing_status as state};
+use crate::store::credentials::{Credential, status as link_status};
+use crate::store::events::{
+    CreatedMeeting, Event, EventChanges, changes, conferencing_status as state,
+};
 use crate::zoom::types::{Meeting, MeetingRequest};
 use crate::zoom::{ZoomApi, ZoomError};
 
@@ -83,6 +85,89 @@ impl Meetings<'_> {
         let outcome = self.converge(event_id).await;
         self.store.release_sync_lease(event_id).await?;
         outcome.map(|()| true)
+    }
+
+    /// Makes the meeting of `event`, just stored holding its sync lease and the intent to
+    /// create (so a lost answer is recovered as in [`Meetings::sync`]), for the host `host`
+    /// whose `credential` was read with it. Answers with the event as it now is; when Zoom
+    /// fails, the event is left due for the worker as any sync leaves it.
+    pub async fn create_for_new_event(
+        &self,
+        application: &Application,
+        event: Event,
+        host: &str,
+        credential: &Credential,
+        request: &MeetingRequest,
+    ) -> anyhow::Result<Event> {
+        match self
+            .create_recorded(application, &event, host, credential, request)
+            .await
+        {
+            Ok(ready) => Ok(ready),
+            Err(error) => {
+                self.after_failure(application, &event, error).await?;
+                self.store.release_sync_lease(&event.id).await?;
+                Ok(self.store.find_event_by_id(&event.id).await?.unwrap_or(event))
+            }
+        }
+    }
+
+    async fn create_recorded(
+        &self,
+        application: &Application,
+        event: &Event,
+        host: &str,
+        credential: &Credential,
+        request: &MeetingRequest,
+    ) -> Result<Event, ConferencingError> {
+        let api = self.api;
+        let meeting = self
+            .broker
+            .with_token_of(credential, |token| async move {
+                api.create_meeting(&token, request).await
+            })
+            .await?;
+        tracing::info!(meeting_id = meeting.id, "Zoom meeting created");
+        let now = Timestamp::now();
+        let ready = Event {
+            meeting_id: Some(meeting.id.to_string()),
+            meeting_credential_id: Some(credential.id.clone()),
+            join_url: Some(meeting.join_url.clone()),
+            passcode: meeting.password.clone(),
+            meeting_create_started_at: None,
+            synced_version: Some(event.version),
+            conferencing_status: state::READY.to_owned(),
+            conferencing_error: None,
+            sync_attempts: 0,
+            sync_lease_until: None,
+            next_sync_at: None,
+            ..event.clone()
+        };
+        let ready_event = AppEvent::ConferencingReady(event_view(&ready, host));
+        self.store
+            .record_created_meeting(CreatedMeeting {
+                event_id: ready.id.clone(),
+                application_id: ready.application_id.clone(),
+                host_end_user_id: ready.host_end_user_id.clone(),
+                version: ready.version,
+                meeting_id: meeting.id.to_string(),
+                credential_id: credential.id.clone(),
+                join_url: meeting.join_url,
+                passcode: meeting.password,
+                audit: meeting_activity(
+                    application,
+                    event,
+                    &credential.provider_user_id,
+                    "meeting.created",
+                    meeting.id,
+                    now,
+                ),
+                deliveries: notify::delivery_for(application, &ready_event, now)
+                    .into_iter()
+                    .collect(),
+            })
+            .await?;
+        Ok(ready)
     }
 
     async fn converge(&self, event_id: &str) -> anyhow::Result<()> {
@@ -388,17 +473,12 @@ impl Meetings<'_> {
             let Some(credential) = self.store.find_credential(credential_id).await? else {
                 return Ok(());
             };
-            let entry = NewAuditEntry::zoom_user(
+            let entry = meeting_activity(
+                application,
+                event,
                 &credential.provider_user_id,
-                Some(&application.id),
-                actor::APPLICATION,
                 action,
-                json!({
-                    "application": application.name,
-                    "meeting_id": meeting_id,
-                    "topic": event.summary,
-                    "start": event.start_at,
-                }),
+                meeting_id,
                 Timestamp::now(),
             );
             self.store.record_meeting_activity(event, entry).await
@@ -532,6 +612,30 @@ impl Meetings<'_> {
             .await?;
         Ok(())
     }
+}
+
+/// The audit entry of something done to an event's meeting in the host's Zoom account.
+fn meeting_activity(
+    application: &Application,
+    event: &Event,
+    zoom_user_id: &str,
+    action: &'static str,
+    meeting_id: i64,
+    now: Timestamp,
+) -> NewAuditEntry {
+    NewAuditEntry::zoom_user(
+        zoom_user_id,
+        Some(&application.id),
+        actor::APPLICATION,
+        action,
+        json!({
+            "application": application.name,
+            "meeting_id": meeting_id,
+            "topic": event.summary,
+            "start": event.start_at,
+        }),
+        now,
+    )
 }
 
 /// The contract's JSON for an event hosted by `host` (the application's id

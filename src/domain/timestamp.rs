@@ -13,6 +13,14 @@ impl Timestamp {
         Self::from(OffsetDateTime::now_utc())
     }
 
+    /// The instant `span` after this one (saturating).
+    pub fn plus(self, span: std::time::Duration) -> Self {
+        Self(
+            self.0
+                .saturating_add(i64::try_from(span.as_millis()).unwrap_or(i64::MAX)),
+        )
+    }
+
     /// This instant as a `time` value in UTC.
     pub fn to_datetime(self) -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)

@@ -1,16 +1,18 @@
 //! Queries over events: the applications' events and the state of their Zoom meetings.
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    FromQueryResult, IdenStatic, IntoActiveModel, Iterable, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 
 use super::Store;
 use super::audit::{NewAuditEntry, insert_audit_entries};
+use super::credentials::Credential;
 use super::deliveries::{NewDelivery, insert_deliveries};
-use super::end_users::{EndUserDetails, upsert_end_user};
-use super::entity::{event, link};
+use super::end_users::{EndUser, EndUserDetails, upsert_end_user};
+use super::entity::{credential, end_user, event, link};
 use crate::domain::Timestamp;
 
 /// An event as stored.
@@ -34,6 +36,32 @@ pub struct HostLink {
     pub status: String,
 }
 
+/// What a write to an event starts from, read in one statement: the event as stored (if
+/// any) and the named host with its link and credential (if connected).
+#[derive(Debug)]
+pub struct EventContext {
+    pub event: Option<Event>,
+    pub host: Option<EndUser>,
+    pub link: Option<link::Model>,
+    pub credential: Option<Credential>,
+}
+
+/// A meeting Zoom made for an event, to record with what the creation tells.
+pub struct CreatedMeeting {
+    pub event_id: String,
+    pub application_id: String,
+    /// The host, whose link is used now.
+    pub host_end_user_id: String,
+    /// The event's version the meeting reflects; a later version stays due for sync.
+    pub version: i64,
+    pub meeting_id: String,
+    pub credential_id: String,
+    pub join_url: String,
+    pub passcode: Option<String>,
+    pub audit: NewAuditEntry,
+    pub deliveries: Vec<NewDelivery>,
+}
+
 /// Which events to list, oldest start first.
 pub struct EventQuery<'a> {
     pub application_id: &'a str,
@@ -46,6 +74,127 @@ pub struct EventQuery<'a> {
 }
 
 impl Store {
+    /// The application's event `event_external_id` and its host-to-be `host_external_id`,
+    /// with the host's link and credential, in one statement.
+    pub async fn event_context(
+        &self,
+        application_id: &str,
+        event_external_id: &str,
+        host_external_id: &str,
+    ) -> anyhow::Result<EventContext> {
+        let mut query = Query::select();
+        query.from_subquery(
+            Query::select().expr(Expr::val(1)).to_owned(),
+            Alias::new("one"),
+        );
+        query
+            .join(
+                JoinType::LeftJoin,
+                end_user::Entity,
+                Condition::all()
+                    .add(Expr::col((end_user::Entity, end_user::Column::ApplicationId)).eq(application_id))
+                    .add(Expr::col((end_user::Entity, end_user::Column::ExternalId)).eq(host_external_id)),
+            )
+            .join(
+                JoinType::LeftJoin,
+                link::Entity,
+                Condition::all()
+                    .add(
+                        Expr::col((link::Entity, link::Column::ApplicationId))
+                            .equals((end_user::Entity, end_user::Column::ApplicationId)),
+                    )
+                    .add(
+                        Expr::col((link::Entity, link::Column::EndUserId))
+                            .equals((end_user::Entity, end_user::Column::Id)),
+                    ),
+            )
+            .join(
+                JoinType::LeftJoin,
+                credential::Entity,
+                Expr::col((credential::Entity, credential::Column::Id))
+                    .equals((link::Entity, link::Column::CredentialId)),
+            )
+            .join(
+                JoinType::LeftJoin,
+                event::Entity,
+                Condition::all()
+                    .add(Expr::col((event::Entity, event::Column::ApplicationId)).eq(application_id))
+                    .add(Expr::col((event::Entity, event::Column::ExternalId)).eq(event_external_id)),
+            );
+        select_prefixed::<end_user::Entity>(&mut query, "u_");
+        select_prefixed::<link::Entity>(&mut query, "l_");
+        select_prefixed::<credential::Entity>(&mut query, "c_");
+        select_prefixed::<event::Entity>(&mut query, "e_");
+        let db = self.connection();
+        let row = db
+            .query_one(&query)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the event context query returned no row"))?;
+        Ok(EventContext {
+            event: Option::<Event>::from_query_result(&row, "e_")?,
+            host: Option::<EndUser>::from_query_result(&row, "u_")?,
+            link: Option::<link::Model>::from_query_result(&row, "l_")?,
+            credential: Option::<Credential>::from_query_result(&row, "c_")?,
+        })
+    }
+
+    /// Records the meeting a create made, the audit entry, the host's link as used and the
+    /// application's webhook, and lets go of the sync lease; one unit of work. The event stays due when the
+    /// application changed it meanwhile.
+    pub async fn record_created_meeting(&self, created: CreatedMeeting) -> anyhow::Result<()> {
+        self.write(move |txn| {
+            Box::pin(async move {
+                event::Entity::update_many()
+                    .col_expr(event::Column::MeetingId, Expr::value(created.meeting_id))
+                    .col_expr(
+                        event::Column::MeetingCredentialId,
+                        Expr::value(created.credential_id),
+                    )
+                    .col_expr(event::Column::JoinUrl, Expr::value(created.join_url))
+                    .col_expr(event::Column::Passcode, Expr::value(created.passcode))
+                    .col_expr(
+                        event::Column::MeetingCreateStartedAt,
+                        Expr::value(Option::<i64>::None),
+                    )
+                    .col_expr(event::Column::SyncedVersion, Expr::value(created.version))
+                    .col_expr(
+                        event::Column::ConferencingStatus,
+                        Expr::value(conferencing_status::READY),
+                    )
+                    .col_expr(
+                        event::Column::ConferencingError,
+                        Expr::value(Option::<String>::None),
+                    )
+                    .col_expr(event::Column::SyncAttempts, Expr::value(0))
+                    .col_expr(
+                        event::Column::SyncLeaseUntil,
+                        Expr::value(Option::<i64>::None),
+                    )
+                    .col_expr(
+                        event::Column::NextSyncAt,
+                        Expr::case(
+                            Expr::col(event::Column::Version).eq(created.version),
+                            Expr::value(Option::<i64>::None),
+                        )
+                        .finally(Expr::col(event::Column::NextSyncAt))
+                        .into(),
+                    )
+                    .filter(event::Column::Id.eq(created.event_id))
+                    .exec(txn)
+                    .await?;
+                link::Entity::update_many()
+                    .col_expr(link::Column::LastUsedAt, Expr::value(created.audit.created_at.0))
+                    .filter(link::Column::ApplicationId.eq(created.application_id))
+                    .filter(link::Column::EndUserId.eq(created.host_end_user_id))
+                    .exec(txn)
+                    .await?;
+                insert_audit_entries(txn, vec![created.audit]).await?;
+                insert_deliveries(txn, created.deliveries).await
+            })
+        })
+        .await
+    }
+
     /// The application's end user row for `external_id`, created if new.
     pub async fn end_user_row(
         &self,
@@ -97,8 +246,17 @@ impl Store {
             .await?)
     }
 
+    /// Stores a new event, as given (with its sync lease and meeting intent, if any).
     pub async fn insert_event(&self, event: Event) -> anyhow::Result<Event> {
-        Ok(event.into_active_model().insert(self.connection()).await?)
+        self.write(move |txn| {
+            Box::pin(async move {
+                event::Entity::insert(event.clone().into_active_model())
+                    .exec_without_returning(txn)
+                    .await?;
+                Ok(event)
+            })
+        })
+        .await
     }
 
     /// Applies changes to an event.
@@ -281,6 +439,16 @@ impl Store {
             .into_tuple()
             .one(self.connection())
             .await?)
+    }
+}
+
+/// Selects every column of `E` as `{prefix}{column}`, as `FromQueryResult` reads them.
+fn select_prefixed<E: EntityTrait>(query: &mut SelectStatement, prefix: &str) {
+    for column in E::Column::iter() {
+        query.expr_as(
+            Expr::col((E::default(), column)),
+            Alias::new(format!("{prefix}{}", column.as_str())),
+        );
     }
 }
 

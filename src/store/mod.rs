@@ -6,6 +6,7 @@ pub mod applications;
 pub mod audit;
 pub mod connect_sessions;
 pub mod console;
+pub mod counts;
 pub mod credentials;
 pub mod deliveries;
 pub mod emails;
@@ -17,51 +18,83 @@ pub mod operators;
 pub mod outage;
 pub mod outbox;
 pub mod sealed;
+mod writer;
 pub mod zoom_inbox;
 
 use std::time::Duration;
 
 use anyhow::Context;
+use futures_util::future::BoxFuture;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, SqlxPostgresConnector, SqlxSqliteConnector, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use secrecy::{ExposeSecret, SecretString};
 
+use self::counts::{Counted, Counts};
+use self::writer::Writer;
+
 /// How long a SQLite writer waits for another before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest a PostgreSQL statement may run before the server cancels it.
+const POSTGRES_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A handle on the hub's database; cheap to clone.
+///
+/// Work comes in units: [`Store::write`] runs one unit of writes in a transaction of its own
+/// (on PostgreSQL a pooled connection for the unit; on SQLite the single writer, which
+/// commits queued units in groups), and a read that needs several statements holds one
+/// connection through [`Store::read`]. Nothing above the store can tell which database it
+/// runs on.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// The pool; a statement run on it alone commits on its own.
     db: DatabaseConnection,
+    /// The same pool, for transactions (their statements commit together).
+    transactions: DatabaseConnection,
+    /// SQLite's single writer.
+    writer: Option<Writer>,
+    counts: Counts,
 }
 
 impl Store {
-    /// Connects with a pool of `max_connections`. SQLite runs in WAL mode with a
-    /// busy timeout, so concurrent requests queue instead of failing with
-    /// "database is locked".
+    /// Connects with a pool of `max_connections`. SQLite runs in WAL mode with a busy
+    /// timeout (so the CLI and other processes on the same file queue instead of failing
+    /// with "database is locked") and one writer connection besides the pool; PostgreSQL
+    /// cancels statements that run past a timeout. A connection is not pinged on checkout:
+    /// one that broke fails its statement, which is answered as an outage.
     #[tracing::instrument(skip_all)]
     pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<Self> {
-        let mut options = ConnectOptions::new(url.expose_secret().to_owned());
-        options
-            .max_connections(max_connections)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|sqlite| {
-                sqlite
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                    .foreign_keys(true)
-            });
-        let db = Database::connect(options)
-            .await
-            .context("cannot connect to the database named by CONVENE_DATABASE_URL")?;
-        Ok(Self { db })
+        let counts = Counts::default();
+        let mut db = open_pool(url, max_connections).await?;
+        let backend = db.get_database_backend();
+        let mut transactions = match backend {
+            DatabaseBackend::Sqlite => {
+                SqlxSqliteConnector::from_sqlx_sqlite_pool(db.get_sqlite_connection_pool().clone())
+            }
+            _ => SqlxPostgresConnector::from_sqlx_postgres_pool(
+                db.get_postgres_connection_pool().clone(),
+            ),
+        };
+        count_statements(&mut db, &counts, true);
+        count_statements(&mut transactions, &counts, false);
+        let writer = match backend {
+            DatabaseBackend::Sqlite => {
+                let mut writer = open_pool(url, 1).await?;
+                count_statements(&mut writer, &counts, false);
+                Some(Writer::start(writer, counts.clone()))
+            }
+            _ => None,
+        };
+        Ok(Self {
+            db,
+            transactions,
+            writer,
+            counts,
+        })
     }
 
     /// Applies every migration not yet applied.
@@ -81,18 +114,52 @@ impl Store {
         Ok(())
     }
 
+    /// Runs `work` as one unit of writes: everything it does commits together, or nothing
+    /// does when it fails. Answers once the unit has committed.
+    pub async fn write<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, anyhow::Result<T>>
+            + Send
+            + 'static,
+    {
+        if let Some(writer) = &self.writer {
+            return writer.write(work).await;
+        }
+        let txn = self.transactions.begin().await?;
+        let value = work(&txn).await?;
+        txn.commit().await?;
+        self.counts.write_transaction();
+        Ok(value)
+    }
+
+    /// Runs `work`, a read of several statements, on one connection held for all of them
+    /// (a consistent snapshot too).
+    pub async fn read<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, anyhow::Result<T>>,
+    {
+        let txn = self.transactions.begin().await?;
+        let value = work(&txn).await?;
+        txn.commit().await?;
+        Ok(value)
+    }
+
     /// Starts a transaction that will write. On SQLite it takes the write lock
     /// at once (`BEGIN IMMEDIATE`): a deferred transaction that reads first
     /// cannot upgrade once another writer has committed (SQLITE_BUSY_SNAPSHOT,
     /// which no busy timeout waits out). PostgreSQL ignores the mode.
     pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.db
+        let txn = self
+            .transactions
             .begin_with_options(TransactionOptions {
                 isolation_level: None,
                 access_mode: None,
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             })
-            .await
+            .await?;
+        self.counts.write_transaction();
+        Ok(txn)
     }
 
     /// The underlying connection, for the query modules.
@@ -100,8 +167,40 @@ impl Store {
         &self.db
     }
 
+    /// What this store has asked of the database so far.
+    pub fn counted(&self) -> Counted {
+        self.counts.now()
+    }
+
     /// Closes the pool, letting in-flight statements finish.
     pub async fn close(self) -> anyhow::Result<()> {
         self.db.close().await.context("closing the database pool")
     }
+}
+
+async fn open_pool(url: &SecretString, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.expose_secret().to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(false)
+        .statement_timeout(POSTGRES_STATEMENT_TIMEOUT)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
+    Database::connect(options)
+        .await
+        .context("cannot connect to the database named by CONVENE_DATABASE_URL")
+}
+
+/// Counts every statement run on `db`; `autocommit` when its statements commit one by one.
+fn count_statements(db: &mut DatabaseConnection, counts: &Counts, autocommit: bool) {
+    let counts = counts.clone();
+    db.set_metric_callback(move |info| counts.statement(&info.statement.sql, autocommit));
 }

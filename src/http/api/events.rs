@@ -10,15 +10,18 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::conferencing::event_view;
-use crate::domain::event::{EventInput, Patch};
+use crate::conferencing::{event_view, meeting_request};
+use crate::domain::event::{EventInput, EventSpec, Patch};
 use crate::domain::{EndUserId, Timestamp, new_id};
 use crate::http::auth::ApiCaller;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
 use crate::store::credentials::status as link_status;
-use crate::store::events::{Event, EventQuery, changes, conferencing_status as state};
+use crate::store::applications::Application;
+use crate::store::events::{
+    Event, EventContext, EventQuery, changes, conferencing_status as state,
+};
 
 /// Longest an application's event id may be.
 const MAX_EVENT_ID: usize = 255;
@@ -50,33 +53,39 @@ pub async fn put(
     let application = &caller.0.application;
     check_event_id(&event_id)?;
     let now = Timestamp::now();
-    let existing = state
+    let context = state
         .store
-        .find_event_row(&application.id, &event_id)
+        .event_context(&application.id, &event_id, &input.end_user_id)
         .await?;
     // An event already under way can still be updated; only new starts must be ahead.
-    let as_of = match &existing {
+    let as_of = match &context.event {
         Some(event) if event.deleted_at.is_none() => event.start_at.min(now),
         _ => now,
     };
     let as_of = jiff::Timestamp::from_millisecond(as_of.0).map_err(anyhow::Error::from)?;
     let spec = input.parse(as_of).map_err(ApiError::Validation)?;
-    let host = state
-        .store
-        .end_user_row(&application.id, spec.host.as_str(), now)
-        .await?;
-    let conferencing = match (&spec.conferencing, &existing) {
+    let conferencing = match (&spec.conferencing, &context.event) {
         (Patch::Absent, Some(existing)) if existing.deleted_at.is_none() => {
             existing.conferencing.clone()
         }
         (Patch::Absent | Patch::Remove, _) => None,
         (Patch::Set(_), _) => spec.conferencing_json().map(|json| json.to_string()),
     };
+    let host_end_user_id = match &context.host {
+        Some(host) => host.id.clone(),
+        None => {
+            state
+                .store
+                .end_user_row(&application.id, spec.host.as_str(), now)
+                .await?
+                .id
+        }
+    };
     if conferencing.is_some() {
-        check_host_can_meet(&state, &application.id, &host.id, &spec.host).await?;
+        check_host_can_meet(&context, &spec.host)?;
     }
     let content = Content {
-        host_end_user_id: host.id.clone(),
+        host_end_user_id,
         summary: spec.summary.as_str().to_owned(),
         description: spec.description.as_ref().map(|d| d.as_str().to_owned()),
         start_at: Timestamp(spec.window.start().as_millisecond()),
@@ -86,35 +95,75 @@ pub async fn put(
         recurrence: spec.recurrence_json().map(|json| json.to_string()),
         conferencing,
     };
-    let (event, created) = match existing {
-        None => (
-            state
-                .store
-                .insert_event(content.new_event(&application.id, &event_id, now))
-                .await?,
-            true,
-        ),
+    let (event, status) = match context.event {
+        None => {
+            let event = create(&state, application, &event_id, content, &spec, context, now).await?;
+            (event, StatusCode::CREATED)
+        }
         Some(existing) if existing.deleted_at.is_none() && content.matches(&existing) => {
-            (existing, false)
+            (existing, StatusCode::OK)
         }
         Some(existing) => {
             let revived = existing.deleted_at.is_some();
-            (
-                state
-                    .store
-                    .update_event(content.changes_to(&existing, now))
-                    .await?,
-                revived,
-            )
+            let event = state
+                .store
+                .update_event(content.changes_to(&existing, now))
+                .await?;
+            let event = sync_within_budget(&state, event).await?;
+            match revived {
+                true => (event, StatusCode::CREATED),
+                false => (event, StatusCode::OK),
+            }
         }
     };
-    let event = sync_within_budget(&state, event).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
     Ok((status, Json(event_view(&event, spec.host.as_str()))))
+}
+
+/// Stores a new event and, when it has conferencing, makes its meeting within the request
+/// budget (the rest goes on in the background, and the worker finishes what is left).
+async fn create(
+    state: &AppState,
+    application: &Application,
+    event_id: &str,
+    content: Content,
+    spec: &EventSpec,
+    context: EventContext,
+    now: Timestamp,
+) -> Result<Event, ApiError> {
+    let mut event = content.new_event(&application.id, event_id, now);
+    let (Patch::Set(conferencing), Some(credential)) = (&spec.conferencing, context.credential)
+    else {
+        return Ok(state.store.insert_event(event).await?);
+    };
+    // The request is the event's first sync: it holds the lease, and the intent to create
+    // is committed with the event, before Zoom is asked.
+    event.sync_lease_until = Some(now.plus(state.sync.lease));
+    event.meeting_create_started_at = Some(now);
+    event.meeting_credential_id = Some(credential.id.clone());
+    let event = state.store.insert_event(event).await?;
+    let request = meeting_request(spec, conferencing);
+    let background = state.clone();
+    let application = application.clone();
+    let host = spec.host.as_str().to_owned();
+    let stored = event.clone();
+    let mut task = tokio::spawn(async move {
+        background
+            .meetings()
+            .create_for_new_event(&application, stored, &host, &credential, &request)
+            .await
+    });
+    match tokio::time::timeout(state.config.tuning.zoom_request_budget, &mut task).await {
+        Ok(Ok(Ok(created))) => Ok(created),
+        Ok(Ok(Err(error))) => {
+            tracing::warn!(error = ?error, "meeting create failed; the worker will retry");
+            Ok(event)
+        }
+        Ok(Err(error)) => Err(ApiError::Internal(error.into())),
+        Err(_) => {
+            tracing::info!("Zoom is slow; answering with conferencing pending");
+            Ok(event)
+        }
+    }
 }
 
 /// `GET /v1/events/{event_id}`.
@@ -445,13 +494,8 @@ async fn sync_within_budget(state: &AppState, event: Event) -> Result<Event, Api
         .unwrap_or(event))
 }
 
-async fn check_host_can_meet(
-    state: &AppState,
-    application_id: &str,
-    host_row_id: &str,
-    host: &EndUserId,
-) -> Result<(), ApiError> {
-    match state.store.host_link(application_id, host_row_id).await? {
+fn check_host_can_meet(context: &EventContext, host: &EndUserId) -> Result<(), ApiError> {
+    match &context.link {
         None => Err(ApiError::Conflict {
             code: "not_connected",
             detail: format!(

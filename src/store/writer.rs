@@ -1,0 +1,149 @@
+//! SQLite's single writer: one task owns the write connection and commits the queued units
+//! of work in groups — one `BEGIN IMMEDIATE` transaction, a savepoint per unit, each caller
+//! answered once its group has committed. SQLite admits one writer at a time; queueing here
+//! instead of in SQLite's busy handler (which sleeps) keeps writes back to back, and a
+//! group shares one commit. A unit that fails rolls back to its savepoint and leaves the
+//! rest of its group alone.
+
+use std::any::Any;
+
+use futures_util::future::BoxFuture;
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use super::counts::Counts;
+
+/// Units of work committed together at most.
+const MAX_GROUP: usize = 64;
+/// Units waiting for the writer before callers wait to queue.
+const QUEUE: usize = 1024;
+
+/// What a unit of work leaves for its caller.
+type Outcome = anyhow::Result<Box<dyn Any + Send>>;
+/// The work of a unit, run inside its savepoint.
+type Work = Box<dyn for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, Outcome> + Send>;
+
+/// A queued unit of work and where its answer goes.
+struct Unit {
+    work: Work,
+    answer: oneshot::Sender<Outcome>,
+}
+
+/// The queue to the writer task; cheap to clone.
+#[derive(Clone, Debug)]
+pub(super) struct Writer {
+    queue: mpsc::Sender<Unit>,
+}
+
+impl Writer {
+    /// Starts the writer task on `db`, a pool of one connection. It stops when the last
+    /// `Writer` is dropped, after committing what was queued.
+    pub(super) fn start(db: DatabaseConnection, counts: Counts) -> Self {
+        let (queue, units) = mpsc::channel(QUEUE);
+        tokio::spawn(write_groups(db, units, counts));
+        Self { queue }
+    }
+
+    /// Runs `work` in the next group and answers once that group has committed.
+    pub(super) async fn write<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, anyhow::Result<T>>
+            + Send
+            + 'static,
+    {
+        let (answer, answered) = oneshot::channel();
+        let work: Work = Box::new(move |txn| {
+            Box::pin(async move {
+                let value = work(txn).await?;
+                Ok(Box::new(value) as Box<dyn Any + Send>)
+            })
+        });
+        self.queue
+            .send(Unit { work, answer })
+            .await
+            .map_err(|_| stopped())?;
+        let value = answered.await.map_err(|_| stopped())??;
+        value
+            .downcast::<T>()
+            .map(|value| *value)
+            .map_err(|_| anyhow::anyhow!("a unit of work answered with another type"))
+    }
+}
+
+async fn write_groups(db: DatabaseConnection, mut units: mpsc::Receiver<Unit>, counts: Counts) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while units.recv_many(&mut group, MAX_GROUP).await > 0 {
+        commit_group(&db, &mut group, &counts).await;
+    }
+}
+
+/// Runs the queued units in one transaction, a savepoint each, and answers them all once it
+/// has committed (or failed to).
+async fn commit_group(db: &DatabaseConnection, group: &mut Vec<Unit>, counts: &Counts) {
+    let txn = match db
+        .begin_with_options(TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        })
+        .await
+    {
+        Ok(txn) => txn,
+        Err(error) => {
+            tracing::warn!(%error, "the database writer cannot begin a transaction");
+            for unit in group.drain(..) {
+                let _ = unit.answer.send(Err(unreachable(&error)));
+            }
+            return;
+        }
+    };
+    let mut done = Vec::with_capacity(group.len());
+    for unit in group.drain(..) {
+        let outcome = in_savepoint(&txn, unit.work).await;
+        done.push((unit.answer, outcome));
+    }
+    match txn.commit().await {
+        Ok(()) => {
+            for (answer, outcome) in done {
+                if outcome.is_ok() {
+                    counts.write_transaction();
+                }
+                let _ = answer.send(outcome);
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "a group of writes did not commit");
+            for (answer, outcome) in done {
+                let _ = answer.send(outcome.and(Err(unreachable(&error))));
+            }
+        }
+    }
+}
+
+/// Runs one unit in a savepoint of the group's transaction.
+async fn in_savepoint(txn: &DatabaseTransaction, work: Work) -> Outcome {
+    let savepoint = txn.begin().await?;
+    match work(&savepoint).await {
+        Ok(value) => {
+            savepoint.commit().await?;
+            Ok(value)
+        }
+        Err(error) => {
+            savepoint.rollback().await?;
+            Err(error)
+        }
+    }
+}
+
+/// The database could not take the group: each caller hears it as an outage (503).
+fn unreachable(error: &DbErr) -> anyhow::Error {
+    DbErr::Conn(RuntimeErr::Internal(error.to_string())).into()
+}
+
+fn stopped() -> anyhow::Error {
+    DbErr::Conn(RuntimeErr::Internal("the database writer has stopped".to_owned())).into()
+}
