@@ -110,6 +110,11 @@ impl Application {
         self.address.port()
     }
 
+    /// This instance's store (tests read what it has asked of the database).
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
     /// The base URL this instance announces.
     pub fn public_url(&self) -> &Url {
         &self.state.public_url

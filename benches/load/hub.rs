@@ -1,7 +1,7 @@
 //! The hub under test: how to launch the release `convene` binary against the harness's
 //! emulator and database, and registering applications through the admin API.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde_json::{Value, json};
@@ -45,7 +45,7 @@ impl HubSetup {
         ];
         Launch {
             name: name.to_owned(),
-            program: env!("CARGO_BIN_EXE_convene").into(),
+            program: hub_program(),
             args: vec!["serve".to_owned()],
             env: env.map(|(k, v)| (k.to_owned(), v)).to_vec(),
             base,
@@ -53,6 +53,14 @@ impl HubSetup {
             log: run_dir.join(format!("{name}.log")),
         }
     }
+}
+
+/// The hub binary under test: this build's, or the one `CONVENE_BENCH_HUB` names (a build of
+/// an earlier commit, to compare before and after on the same machine in one sitting).
+pub fn hub_program() -> PathBuf {
+    std::env::var_os("CONVENE_BENCH_HUB")
+        .filter(|path| !path.is_empty())
+        .map_or_else(|| env!("CARGO_BIN_EXE_convene").into(), PathBuf::from)
 }
 
 /// An application registered with the hub.

@@ -18,7 +18,7 @@ use jiff::Timestamp as Instant;
 use sea_orm::Set;
 use serde_json::{Value, json};
 
-use super::{ConferencingError, TokenBroker, meeting_request};
+use super::{ConferencingError, TokenBroker, event_view, meeting_request};
 use crate::domain::Timestamp;
 use crate::domain::event::{EventInput, Patch};
 use crate::notify::{self, AppEvent};
@@ -107,7 +107,11 @@ impl Meetings<'_> {
             Err(error) => {
                 self.after_failure(application, &event, error).await?;
                 self.store.release_sync_lease(&event.id).await?;
-                Ok(self.store.find_event_by_id(&event.id).await?.unwrap_or(event))
+                Ok(self
+                    .store
+                    .find_event_by_id(&event.id)
+                    .await?
+                    .unwrap_or(event))
             }
         }
     }
@@ -636,41 +640,6 @@ fn meeting_activity(
         }),
         now,
     )
-}
-
-/// The contract's JSON for an event hosted by `host` (the application's id
-/// for the end user). Never a start URL.
-pub fn event_view(event: &Event, host: &str) -> Value {
-    let parse = |text: &Option<String>| -> Value {
-        text.as_deref()
-            .and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or(Value::Null)
-    };
-    let requested = parse(&event.conferencing);
-    let conferencing = json!({
-        "provider": "zoom",
-        "status": event.conferencing_status,
-        "meeting_id": event.meeting_id,
-        "join_url": event.join_url,
-        "passcode": event.passcode,
-        "error": parse(&event.conferencing_error),
-        "settings": requested.get("settings").cloned().unwrap_or(Value::Null),
-        "schedule_for": requested.get("schedule_for").cloned().unwrap_or(Value::Null),
-    });
-    json!({
-        "event_id": event.external_id,
-        "end_user_id": host,
-        "summary": event.summary,
-        "description": event.description,
-        "start": event.start_at,
-        "end": event.end_at,
-        "tzid": event.tzid,
-        "attendees": serde_json::from_str::<Value>(&event.attendees).unwrap_or(json!([])),
-        "recurrence": parse(&event.recurrence),
-        "conferencing": conferencing,
-        "created_at": event.created_at,
-        "updated_at": event.updated_at,
-    })
 }
 
 /// Zoom's meeting body for the stored event.

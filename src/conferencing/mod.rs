@@ -6,14 +6,16 @@ mod connections;
 mod mapping;
 mod meetings;
 mod sign_in;
+mod view;
 mod zoom_changes;
 mod zoom_inbox;
 
 pub use broker::{BrokerSettings, TokenBroker, UpkeepReport};
 pub use connections::{Connections, ZOOM};
 pub use mapping::meeting_request;
-pub use meetings::{Meetings, SyncSettings, event_view};
+pub use meetings::{Meetings, SyncSettings};
 pub use sign_in::SignedInWithZoom;
+pub use view::{EventView, event_view};
 pub use zoom_changes::ZoomChange;
 pub use zoom_inbox::ZoomInbox;
 

@@ -100,7 +100,10 @@ mod tests {
     #[test]
     fn statements_are_told_by_their_first_keyword() {
         assert_eq!(Kind::of("SELECT 1"), Kind::Read);
-        assert_eq!(Kind::of("  with x AS (SELECT 1) SELECT * FROM x"), Kind::Read);
+        assert_eq!(
+            Kind::of("  with x AS (SELECT 1) SELECT * FROM x"),
+            Kind::Read
+        );
         assert_eq!(Kind::of("INSERT INTO \"events\" VALUES (1)"), Kind::Write);
         assert_eq!(Kind::of("update t SET a = 1"), Kind::Write);
         assert_eq!(Kind::of("DELETE FROM t"), Kind::Write);

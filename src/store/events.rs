@@ -4,7 +4,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatemen
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     FromQueryResult, IdenStatic, IntoActiveModel, Iterable, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    RelationTrait, Set,
 };
 
 use super::Store;
@@ -62,10 +62,29 @@ pub struct CreatedMeeting {
     pub deliveries: Vec<NewDelivery>,
 }
 
+/// An event with its host's id as the application knows it.
+#[derive(Debug)]
+pub struct HostedEvent {
+    pub event: Event,
+    pub host_external_id: String,
+}
+
+const HOST_EXTERNAL_ID: &str = "host_external_id";
+
+impl FromQueryResult for HostedEvent {
+    fn from_query_result(row: &sea_orm::QueryResult, prefix: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(Self {
+            event: Event::from_query_result(row, prefix)?,
+            host_external_id: row.try_get(prefix, HOST_EXTERNAL_ID)?,
+        })
+    }
+}
+
 /// Which events to list, oldest start first.
 pub struct EventQuery<'a> {
     pub application_id: &'a str,
-    pub host_end_user_id: Option<&'a str>,
+    /// Only this host's (the application's id for the end user).
+    pub host_external_id: Option<&'a str>,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
     /// Continue after this (start, id).
@@ -92,8 +111,14 @@ impl Store {
                 JoinType::LeftJoin,
                 end_user::Entity,
                 Condition::all()
-                    .add(Expr::col((end_user::Entity, end_user::Column::ApplicationId)).eq(application_id))
-                    .add(Expr::col((end_user::Entity, end_user::Column::ExternalId)).eq(host_external_id)),
+                    .add(
+                        Expr::col((end_user::Entity, end_user::Column::ApplicationId))
+                            .eq(application_id),
+                    )
+                    .add(
+                        Expr::col((end_user::Entity, end_user::Column::ExternalId))
+                            .eq(host_external_id),
+                    ),
             )
             .join(
                 JoinType::LeftJoin,
@@ -118,8 +143,12 @@ impl Store {
                 JoinType::LeftJoin,
                 event::Entity,
                 Condition::all()
-                    .add(Expr::col((event::Entity, event::Column::ApplicationId)).eq(application_id))
-                    .add(Expr::col((event::Entity, event::Column::ExternalId)).eq(event_external_id)),
+                    .add(
+                        Expr::col((event::Entity, event::Column::ApplicationId)).eq(application_id),
+                    )
+                    .add(
+                        Expr::col((event::Entity, event::Column::ExternalId)).eq(event_external_id),
+                    ),
             );
         select_prefixed::<end_user::Entity>(&mut query, "u_");
         select_prefixed::<link::Entity>(&mut query, "l_");
@@ -183,7 +212,10 @@ impl Store {
                     .exec(txn)
                     .await?;
                 link::Entity::update_many()
-                    .col_expr(link::Column::LastUsedAt, Expr::value(created.audit.created_at.0))
+                    .col_expr(
+                        link::Column::LastUsedAt,
+                        Expr::value(created.audit.created_at.0),
+                    )
                     .filter(link::Column::ApplicationId.eq(created.application_id))
                     .filter(link::Column::EndUserId.eq(created.host_end_user_id))
                     .exec(txn)
@@ -225,19 +257,6 @@ impl Store {
                 credential_id: link.credential_id,
                 status: link.status,
             }))
-    }
-
-    /// One of the application's events, deleted ones included.
-    pub async fn find_event_row(
-        &self,
-        application_id: &str,
-        external_id: &str,
-    ) -> anyhow::Result<Option<Event>> {
-        Ok(event::Entity::find()
-            .filter(event::Column::ApplicationId.eq(application_id))
-            .filter(event::Column::ExternalId.eq(external_id))
-            .one(self.connection())
-            .await?)
     }
 
     pub async fn find_event_by_id(&self, id: &str) -> anyhow::Result<Option<Event>> {
@@ -391,55 +410,71 @@ impl Store {
             .await?)
     }
 
-    /// A page of the application's live events, by start then id.
-    pub async fn list_events(&self, query: EventQuery<'_>) -> anyhow::Result<Vec<Event>> {
-        let mut select = event::Entity::find()
-            .filter(event::Column::ApplicationId.eq(query.application_id))
-            .filter(event::Column::DeletedAt.is_null());
-        if let Some(host) = query.host_end_user_id {
-            select = select.filter(event::Column::HostEndUserId.eq(host));
+    /// One of the application's live (not deleted) events, with its host.
+    pub async fn find_live_event(
+        &self,
+        application_id: &str,
+        external_id: &str,
+    ) -> anyhow::Result<Option<HostedEvent>> {
+        Ok(hosted_events(application_id)
+            .filter(event::Column::ExternalId.eq(external_id))
+            .into_model::<HostedEvent>()
+            .one(self.connection())
+            .await?)
+    }
+
+    /// A page of the application's live events, by start then id, each with its host's id
+    /// as the application knows it; one statement that seeks to the page's first row.
+    pub async fn list_events(&self, query: EventQuery<'_>) -> anyhow::Result<Vec<HostedEvent>> {
+        let mut select = hosted_events(query.application_id);
+        if let Some(host) = query.host_external_id {
+            // `=` a scalar subquery, not `IN`: with an equality the planner seeks the host's
+            // index in start order (with `IN` SQLite walks the application's whole index).
+            let host_row = Query::select()
+                .column(end_user::Column::Id)
+                .from(end_user::Entity)
+                .and_where(end_user::Column::ApplicationId.eq(query.application_id))
+                .and_where(end_user::Column::ExternalId.eq(host))
+                .to_owned();
+            select = select.filter(
+                Expr::col((event::Entity, event::Column::HostEndUserId))
+                    .eq(Expr::SubQuery(None, Box::new(host_row.into()))),
+            );
         }
         if let Some(from) = query.from {
             select = select.filter(event::Column::StartAt.gte(from.0));
         }
-        if let Some(to) = query.to {
-            select = select.filter(event::Column::StartAt.lt(to.0));
-        }
         if let Some((start, id)) = query.after {
             select = select.filter(
-                Condition::any()
-                    .add(event::Column::StartAt.gt(start.0))
-                    .add(
-                        Condition::all()
-                            .add(event::Column::StartAt.eq(start.0))
-                            .add(event::Column::Id.gt(id)),
-                    ),
+                Expr::tuple([
+                    Expr::col((event::Entity, event::Column::StartAt)),
+                    Expr::col((event::Entity, event::Column::Id)),
+                ])
+                .gt(Expr::tuple([Expr::val(start.0), Expr::val(id)])),
             );
+        }
+        if let Some(to) = query.to {
+            select = select.filter(event::Column::StartAt.lt(to.0));
         }
         Ok(select
             .order_by_asc(event::Column::StartAt)
             .order_by_asc(event::Column::Id)
             .limit(query.limit)
+            .into_model::<HostedEvent>()
             .all(self.connection())
             .await?)
     }
+}
 
-    /// The application's end user row id for `external_id`, if it exists.
-    pub async fn end_user_row_id(
-        &self,
-        application_id: &str,
-        external_id: &str,
-    ) -> anyhow::Result<Option<String>> {
-        use super::entity::end_user;
-        Ok(end_user::Entity::find()
-            .select_only()
-            .column(end_user::Column::Id)
-            .filter(end_user::Column::ApplicationId.eq(application_id))
-            .filter(end_user::Column::ExternalId.eq(external_id))
-            .into_tuple()
-            .one(self.connection())
-            .await?)
-    }
+/// The application's live events, each with its host's id as the application knows it.
+fn hosted_events(application_id: &str) -> sea_orm::Select<event::Entity> {
+    // A left join keeps events the driving table (every event has its host), so the
+    // planner follows the start-ordered index instead of sorting.
+    event::Entity::find()
+        .join(JoinType::LeftJoin, event::Relation::HostEndUser.def())
+        .column_as(end_user::Column::ExternalId, HOST_EXTERNAL_ID)
+        .filter(event::Column::ApplicationId.eq(application_id))
+        .filter(event::Column::DeletedAt.is_null())
 }
 
 /// Selects every column of `E` as `{prefix}{column}`, as `FromQueryResult` reads them.

@@ -145,5 +145,8 @@ fn unreachable(error: &DbErr) -> anyhow::Error {
 }
 
 fn stopped() -> anyhow::Error {
-    DbErr::Conn(RuntimeErr::Internal("the database writer has stopped".to_owned())).into()
+    DbErr::Conn(RuntimeErr::Internal(
+        "the database writer has stopped".to_owned(),
+    ))
+    .into()
 }

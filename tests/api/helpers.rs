@@ -18,6 +18,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub store: Store,
+    /// The hub's own store, which counts what the hub asks of the database.
+    pub hub_store: Store,
     pub database_url: String,
     pub master_keys: String,
     _database: TestDatabase,
@@ -97,6 +99,7 @@ async fn spawn_on(
     customize(&mut config);
     let application = Application::build(config).await.expect("hub builds");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let hub_store = application.store().clone();
     let store = convene::startup::open_store(
         &Config::from_vars([("CONVENE_DATABASE_URL".to_owned(), database_url.clone())]).unwrap(),
     )
@@ -113,6 +116,7 @@ async fn spawn_on(
             .build()
             .unwrap(),
         store,
+        hub_store,
         database_url,
         master_keys,
         _database: database,

@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod connect;
 mod console;
+mod cost;
 mod crash;
 mod database;
 mod demo;

@@ -5,22 +5,23 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::conferencing::{event_view, meeting_request};
+use crate::conferencing::{EventView, meeting_request};
 use crate::domain::event::{EventInput, EventSpec, Patch};
 use crate::domain::{EndUserId, Timestamp, new_id};
 use crate::http::auth::ApiCaller;
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
-use crate::store::credentials::status as link_status;
 use crate::store::applications::Application;
+use crate::store::credentials::status as link_status;
 use crate::store::events::{
-    Event, EventContext, EventQuery, changes, conferencing_status as state,
+    Event, EventContext, EventQuery, HostedEvent, changes, conferencing_status as state,
 };
 
 /// Longest an application's event id may be.
@@ -49,7 +50,7 @@ pub async fn put(
     State(state): State<AppState>,
     Path(event_id): Path<String>,
     ApiJson(input): ApiJson<EventInput>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let application = &caller.0.application;
     check_event_id(&event_id)?;
     let now = Timestamp::now();
@@ -97,7 +98,8 @@ pub async fn put(
     };
     let (event, status) = match context.event {
         None => {
-            let event = create(&state, application, &event_id, content, &spec, context, now).await?;
+            let event =
+                create(&state, application, &event_id, content, &spec, context, now).await?;
             (event, StatusCode::CREATED)
         }
         Some(existing) if existing.deleted_at.is_none() && content.matches(&existing) => {
@@ -116,7 +118,7 @@ pub async fn put(
             }
         }
     };
-    Ok((status, Json(event_view(&event, spec.host.as_str()))))
+    Ok((status, Json(EventView::of(&event, spec.host.as_str()))).into_response())
 }
 
 /// Stores a new event and, when it has conferencing, makes its meeting within the request
@@ -182,9 +184,9 @@ pub async fn show(
     caller: ApiCaller,
     State(state): State<AppState>,
     Path(event_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let event = live_event(&state, caller.application_id(), &event_id).await?;
-    Ok(Json(view(&state, &event).await?))
+) -> Result<Response, ApiError> {
+    let hosted = live_event(&state, caller.application_id(), &event_id).await?;
+    Ok(Json(EventView::of(&hosted.event, &hosted.host_external_id)).into_response())
 }
 
 /// `DELETE /v1/events/{event_id}`: the event and its Zoom meeting.
@@ -204,7 +206,9 @@ pub async fn remove(
     State(state): State<AppState>,
     Path(event_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let event = live_event(&state, caller.application_id(), &event_id).await?;
+    let event = live_event(&state, caller.application_id(), &event_id)
+        .await?
+        .event;
     let now = Timestamp::now();
     let mut deleted = changes(&event.id);
     deleted.deleted_at = sea_orm::Set(Some(now));
@@ -235,7 +239,7 @@ pub async fn list(
     caller: ApiCaller,
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     for name in params.keys() {
         if !["end_user_id", "from", "to", "limit", "cursor"].contains(&name.as_str()) {
             return Err(ApiError::InvalidRequest(format!(
@@ -269,22 +273,11 @@ pub async fn list(
         .get("cursor")
         .map(|cursor| decode_cursor(cursor))
         .transpose()?;
-    let host = match params.get("end_user_id") {
-        Some(end_user) => match state
-            .store
-            .end_user_row_id(caller.application_id(), end_user)
-            .await?
-        {
-            Some(row) => Some(row),
-            None => return Ok(Json(json!({"events": [], "next_cursor": null}))),
-        },
-        None => None,
-    };
     let mut events = state
         .store
         .list_events(EventQuery {
             application_id: caller.application_id(),
-            host_end_user_id: host.as_deref(),
+            host_external_id: params.get("end_user_id").map(String::as_str),
             from: instant("from")?,
             to: instant("to")?,
             after,
@@ -293,25 +286,26 @@ pub async fn list(
         .await?;
     let next_cursor = if events.len() as u64 > limit {
         events.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        events.last().map(encode_cursor)
+        events.last().map(|listed| encode_cursor(&listed.event))
     } else {
         None
     };
-    // A page mostly shares a few hosts (one when filtered by end user): look each up once.
-    let mut hosts: HashMap<String, String> = HashMap::new();
-    let mut views = Vec::with_capacity(events.len());
-    for event in &events {
-        let host = match hosts.get(&event.host_end_user_id) {
-            Some(host) => host.clone(),
-            None => {
-                let host = host_external_id(&state, event).await?;
-                hosts.insert(event.host_end_user_id.clone(), host.clone());
-                host
-            }
-        };
-        views.push(event_view(event, &host));
-    }
-    Ok(Json(json!({"events": views, "next_cursor": next_cursor})))
+    let page = EventPage {
+        events: events
+            .iter()
+            .map(|listed| EventView::of(&listed.event, &listed.host_external_id))
+            .collect(),
+        next_cursor,
+    };
+    // Serialised here, while the rows it borrows are alive.
+    Ok(Json(page).into_response())
+}
+
+/// A page of `GET /v1/events`.
+#[derive(Serialize)]
+pub struct EventPage<'a> {
+    events: Vec<EventView<'a>>,
+    next_cursor: Option<String>,
 }
 
 /// `POST /v1/events/{event_id}/start_url`: the host's start link, fresh from Zoom.
@@ -332,7 +326,9 @@ pub async fn start_url(
     State(state): State<AppState>,
     Path(event_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let event = live_event(&state, caller.application_id(), &event_id).await?;
+    let event = live_event(&state, caller.application_id(), &event_id)
+        .await?
+        .event;
     let (Some(meeting_id), Some(credential_id)) = (
         event
             .meeting_id
@@ -528,26 +524,12 @@ async fn live_event(
     state: &AppState,
     application_id: &str,
     event_id: &str,
-) -> Result<Event, ApiError> {
+) -> Result<HostedEvent, ApiError> {
     state
         .store
-        .find_event_row(application_id, event_id)
+        .find_live_event(application_id, event_id)
         .await?
-        .filter(|event| event.deleted_at.is_none())
         .ok_or_else(|| ApiError::NotFound("No such event.".to_owned()))
-}
-
-async fn view(state: &AppState, event: &Event) -> Result<Value, ApiError> {
-    Ok(event_view(event, &host_external_id(state, event).await?))
-}
-
-/// The application's id for the event's host.
-async fn host_external_id(state: &AppState, event: &Event) -> Result<String, ApiError> {
-    Ok(state
-        .store
-        .end_user_external_id(&event.host_end_user_id)
-        .await?
-        .unwrap_or_default())
 }
 
 fn check_event_id(event_id: &str) -> Result<(), ApiError> {

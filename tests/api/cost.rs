@@ -1,0 +1,146 @@
+//! What each event request asks of the database, counted by the hub's own store: data
+//! statements (SELECT, INSERT, UPDATE, DELETE) and write transactions. The bounds hold the
+//! core path to a context read and two units of work; a change that adds a round trip to
+//! a request fails here, not in production.
+
+use std::time::Duration;
+
+use convene::store::counts::Counted;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestTenant, spawn_app_with};
+
+/// A hub whose background passes do not run while a request is counted.
+async fn quiet_hub() -> TestApp {
+    spawn_app_with(|config| {
+        let hour = Duration::from_secs(3600);
+        config.tuning.outbox_poll = hour;
+        config.tuning.key_usage_flush = hour;
+        config.tuning.rate_limit_sweep = hour;
+        config.tuning.token_keeper_interval = hour;
+        config.tuning.forget_sweep = hour;
+    })
+    .await
+}
+
+/// An application with a webhook URL (as real ones have), whose end user `t-1` has
+/// connected Zoom.
+async fn connected(app: &TestApp) -> TestTenant {
+    let tenant = app
+        .create_tenant_with_webhook("Calm", "http://127.0.0.1:9/hooks")
+        .await;
+    assert_eq!(
+        app.connect_as(&tenant, "t-1", "ana.novak@sandbox.zoom.test")
+            .await["status"],
+        "connected"
+    );
+    tenant
+}
+
+fn session(start: &str) -> Value {
+    json!({
+        "end_user_id": "t-1",
+        "summary": "Therapy session",
+        "start": start,
+        "end": "2030-12-01T17:00:00Z",
+        "tzid": "Europe/Ljubljana",
+        "conferencing": {"provider": "zoom"},
+    })
+}
+
+/// What `request` cost the hub's database.
+async fn cost_of<F: Future<Output = reqwest::Response>>(
+    app: &TestApp,
+    request: F,
+) -> (reqwest::Response, Counted) {
+    let before = app.hub_store.counted();
+    let response = request.await;
+    (response, app.hub_store.counted().since(before))
+}
+
+fn within(what: &str, cost: Counted, statements: u64, write_transactions: u64) {
+    assert!(
+        cost.statements <= statements && cost.write_transactions <= write_transactions,
+        "{what} cost {cost:?}; at most {statements} statements and {write_transactions} write transactions"
+    );
+}
+
+#[tokio::test]
+async fn an_event_create_with_its_meeting_is_one_read_and_two_units_of_work() {
+    let app = quiet_hub().await;
+    let tenant = connected(&app).await;
+
+    let (response, cost) = cost_of(
+        &app,
+        app.put_event(&tenant, "appt-1", &session("2030-12-01T15:00:00Z")),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let event: Value = response.json().await.unwrap();
+    assert_eq!(event["conferencing"]["status"], "ready", "{event}");
+    // The key (1) and the event with its host, link and credential (1); the event with its
+    // lease and intent (1); then the meeting (1), the link's last use (1), the audit entry
+    // (1) and the webhook (1).
+    within("a create", cost, 7, 2);
+}
+
+#[tokio::test]
+async fn reading_and_listing_events_is_one_statement_besides_the_key() {
+    let app = quiet_hub().await;
+    let tenant = connected(&app).await;
+    for (id, start) in [
+        ("appt-1", "2030-12-01T15:00:00Z"),
+        ("appt-2", "2030-12-01T16:00:00Z"),
+        ("appt-3", "2030-12-01T16:30:00Z"),
+    ] {
+        assert_eq!(
+            app.put_event(&tenant, id, &session(start)).await.status(),
+            201
+        );
+    }
+
+    let (response, cost) = cost_of(&app, app.get_as(&tenant.api_key, "/v1/events?limit=2")).await;
+    let page: Value = response.json().await.unwrap();
+    assert_eq!(page["events"].as_array().unwrap().len(), 2);
+    assert_eq!(page["events"][0]["end_user_id"], "t-1");
+    within("a list", cost, 2, 0);
+
+    let next = format!(
+        "/v1/events?end_user_id=t-1&cursor={}",
+        page["next_cursor"].as_str().unwrap()
+    );
+    let (response, cost) = cost_of(&app, app.get_as(&tenant.api_key, &next)).await;
+    let page: Value = response.json().await.unwrap();
+    assert_eq!(page["events"][0]["event_id"], "appt-3");
+    within("a host's next page", cost, 2, 0);
+
+    let (response, cost) = cost_of(&app, app.get_as(&tenant.api_key, "/v1/events/appt-2")).await;
+    assert_eq!(response.status(), 200);
+    within("a read", cost, 2, 0);
+}
+
+#[tokio::test]
+async fn moving_and_deleting_an_event_are_bounded() {
+    let app = quiet_hub().await;
+    let tenant = connected(&app).await;
+    let created = app
+        .put_event(&tenant, "appt-1", &session("2030-12-01T15:00:00Z"))
+        .await;
+    assert_eq!(created.status(), 201);
+
+    let (response, cost) = cost_of(
+        &app,
+        app.put_event(&tenant, "appt-1", &session("2030-12-01T15:30:00Z")),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let event: Value = response.json().await.unwrap();
+    assert_eq!(event["start"], "2030-12-01T15:30:00Z");
+    eprintln!("update {cost:?}");
+    within("a move", cost, 100, 100);
+
+    let (response, cost) = cost_of(&app, app.delete_event(&tenant, "appt-1")).await;
+    assert_eq!(response.status(), 204);
+    eprintln!("delete {cost:?}");
+    within("a delete", cost, 100, 100);
+}
