@@ -27,7 +27,8 @@ use crate::store::applications::Application;
 use crate::store::audit::{NewAuditEntry, actor};
 use crate::store::credentials::{Credential, status as link_status};
 use crate::store::events::{
-    CreatedMeeting, Event, EventChanges, changes, conferencing_status as state,
+    CreatedMeeting, Event, EventChanges, HostLink, SyncedMeeting, changes,
+    conferencing_status as state, forgotten_meeting,
 };
 use crate::zoom::types::{Meeting, MeetingRequest};
 use crate::zoom::{ZoomApi, ZoomError};
@@ -62,6 +63,12 @@ enum Step {
     Update,
     Delete { then_drop_row: bool },
     Fail { code: &'static str, message: String },
+}
+
+/// What a request read of an event's host with the event.
+pub struct KnownHost {
+    pub link: Option<HostLink>,
+    pub credential: Option<Credential>,
 }
 
 /// Brings meetings in step.
@@ -174,6 +181,158 @@ impl Meetings<'_> {
         Ok(ready)
     }
 
+    /// Brings `event` in step for the request that has just changed it and holds its sync
+    /// lease, with its `host` as read with it. A move, rename or delete of a meeting in the
+    /// host's own account is one Zoom call and one write; anything else takes
+    /// [`Meetings::sync`]'s steps. Answers with the event as it now is (`None` once deleted).
+    pub async fn sync_changed(
+        &self,
+        application: &Application,
+        event: Event,
+        host: KnownHost,
+        request: Option<MeetingRequest>,
+    ) -> anyhow::Result<Option<Event>> {
+        let own_credential = host
+            .credential
+            .filter(|credential| event.meeting_credential_id.as_ref() == Some(&credential.id));
+        let step = next_step(&event, host.link);
+        let outcome = match (step, own_credential) {
+            (Step::Done, _) => {
+                self.store
+                    .settle_leased_event(&event.id, event.version)
+                    .await?;
+                return Ok(Some(Event {
+                    sync_lease_until: None,
+                    next_sync_at: None,
+                    ..event
+                }));
+            }
+            (Step::Update, Some(credential)) => {
+                self.update_recorded(application, &event, &credential, request)
+                    .await
+            }
+            // No meeting, and none being made: the row goes at once.
+            (
+                Step::Delete {
+                    then_drop_row: true,
+                },
+                _,
+            ) if event.meeting_id.is_none() && event.meeting_create_started_at.is_none() => {
+                self.store.delete_event_row(&event.id).await?;
+                return Ok(None);
+            }
+            (
+                Step::Delete {
+                    then_drop_row: true,
+                },
+                Some(credential),
+            ) if event.meeting_create_started_at.is_none() => self
+                .delete_recorded(application, &event, &credential)
+                .await
+                .map(|()| Some(None)),
+            _ => Ok(None),
+        };
+        match outcome {
+            Ok(Some(done)) => Ok(done),
+            Ok(None) => {
+                self.converge(&event.id).await?;
+                self.store.release_sync_lease(&event.id).await?;
+                Ok(self.store.find_event_by_id(&event.id).await?)
+            }
+            Err(error) => {
+                self.after_failure(application, &event, error).await?;
+                self.store.release_sync_lease(&event.id).await?;
+                Ok(self.store.find_event_by_id(&event.id).await?)
+            }
+        }
+    }
+
+    /// Moves or renames the meeting in the account that has it. `None` when Zoom no longer
+    /// has it (the steps make a new one).
+    async fn update_recorded(
+        &self,
+        application: &Application,
+        event: &Event,
+        credential: &Credential,
+        request: Option<MeetingRequest>,
+    ) -> Result<Option<Option<Event>>, ConferencingError> {
+        let Some(meeting_id) = meeting_id(event) else {
+            return Ok(None);
+        };
+        let mut request = match request {
+            Some(request) => request,
+            None => meeting_body(event)?,
+        };
+        // schedule_for only applies when creating.
+        request.schedule_for = None;
+        let api = self.api;
+        let request = &request;
+        match self
+            .broker
+            .with_token_of(credential, |token| async move {
+                api.update_meeting(&token, meeting_id, request).await
+            })
+            .await
+        {
+            Ok(()) => {}
+            Err(ConferencingError::Zoom(ZoomError::MeetingNotFound)) => return Ok(None),
+            Err(error) => return Err(error),
+        }
+        let audit = meeting_activity(
+            application,
+            event,
+            &credential.provider_user_id,
+            "meeting.updated",
+            meeting_id,
+            Timestamp::now(),
+        );
+        self.store
+            .record_meeting_updated(synced(event, audit))
+            .await?;
+        Ok(Some(Some(Event {
+            synced_version: Some(event.version),
+            sync_attempts: 0,
+            sync_lease_until: None,
+            next_sync_at: None,
+            ..event.clone()
+        })))
+    }
+
+    /// Deletes the meeting of a deleted event, then the event.
+    async fn delete_recorded(
+        &self,
+        application: &Application,
+        event: &Event,
+        credential: &Credential,
+    ) -> Result<(), ConferencingError> {
+        let Some(meeting_id) = meeting_id(event) else {
+            return Ok(());
+        };
+        let api = self.api;
+        match self
+            .broker
+            .with_token_of(credential, |token| async move {
+                api.delete_meeting(&token, meeting_id).await
+            })
+            .await
+        {
+            Ok(()) | Err(ConferencingError::Zoom(ZoomError::MeetingNotFound)) => {}
+            Err(error) => return Err(error),
+        }
+        let audit = meeting_activity(
+            application,
+            event,
+            &credential.provider_user_id,
+            "meeting.deleted",
+            meeting_id,
+            Timestamp::now(),
+        );
+        self.store
+            .record_meeting_deleted(synced(event, audit))
+            .await?;
+        Ok(())
+    }
+
     async fn converge(&self, event_id: &str) -> anyhow::Result<()> {
         // Each step changes what the next one sees; a handful always suffices.
         for _ in 0..6 {
@@ -184,7 +343,11 @@ impl Meetings<'_> {
             else {
                 return Ok(());
             };
-            let step = self.next_step(&event).await?;
+            let host = self
+                .store
+                .host_link(&event.application_id, &event.host_end_user_id)
+                .await?;
+            let step = next_step(&event, host);
             let outcome = match step {
                 Step::Done => {
                     self.settle(&event).await?;
@@ -208,65 +371,6 @@ impl Meetings<'_> {
             }
         }
         Ok(())
-    }
-
-    async fn next_step(&self, event: &Event) -> anyhow::Result<Step> {
-        let wanted = event.deleted_at.is_none() && event.conferencing.is_some();
-        let host = self
-            .store
-            .host_link(&event.application_id, &event.host_end_user_id)
-            .await?;
-        if let Some(meeting_credential) = &event.meeting_credential_id
-            && event.meeting_id.is_some()
-        {
-            if !wanted {
-                return Ok(Step::Delete {
-                    then_drop_row: event.deleted_at.is_some(),
-                });
-            }
-            return Ok(match host {
-                Some(host) if host.credential_id != *meeting_credential => Step::Delete {
-                    then_drop_row: false,
-                },
-                Some(host) if host.status != link_status::ACTIVE => Step::Fail {
-                    code: "needs_reauth",
-                    message: "The host's Zoom connection needs reconnecting.".to_owned(),
-                },
-                Some(_) if event.synced_version != Some(event.version) => Step::Update,
-                Some(_) => Step::Done,
-                None if event.synced_version != Some(event.version) => Step::Fail {
-                    code: "not_connected",
-                    message: "The host has no Zoom connection; the meeting cannot be changed."
-                        .to_owned(),
-                },
-                None => Step::Done,
-            });
-        }
-        if event.deleted_at.is_some() {
-            return Ok(Step::Delete {
-                then_drop_row: true,
-            });
-        }
-        // Failed, or deleted inside Zoom: nothing more until the application changes the event.
-        if !wanted
-            || event.conferencing_status == state::FAILED
-            || event.conferencing_status == state::REMOVED
-        {
-            return Ok(Step::Done);
-        }
-        Ok(match host {
-            None => Step::Fail {
-                code: "not_connected",
-                message: "The host has no Zoom connection.".to_owned(),
-            },
-            Some(host) if host.status != link_status::ACTIVE => Step::Fail {
-                code: "needs_reauth",
-                message: "The host's Zoom connection needs reconnecting.".to_owned(),
-            },
-            Some(host) => Step::Create {
-                credential_id: host.credential_id,
-            },
-        })
     }
 
     async fn create(
@@ -399,7 +503,9 @@ impl Meetings<'_> {
             }
             // Deleted inside Zoom meanwhile: make a new one on the next step.
             Err(ConferencingError::Zoom(ZoomError::MeetingNotFound)) => {
-                self.store.update_event(cleared(&event.id)).await?;
+                self.store
+                    .update_event(forgotten_meeting(&event.id))
+                    .await?;
                 Ok(())
             }
             Err(error) => Err(error),
@@ -458,7 +564,9 @@ impl Meetings<'_> {
         if then_drop_row {
             self.store.delete_event_row(&event.id).await?;
         } else {
-            self.store.update_event(cleared(&event.id)).await?;
+            self.store
+                .update_event(forgotten_meeting(&event.id))
+                .await?;
         }
         Ok(())
     }
@@ -618,6 +726,73 @@ impl Meetings<'_> {
     }
 }
 
+/// A meeting change of `event` to record with `audit`.
+fn synced(event: &Event, audit: NewAuditEntry) -> SyncedMeeting {
+    SyncedMeeting {
+        event_id: event.id.clone(),
+        application_id: event.application_id.clone(),
+        host_end_user_id: event.host_end_user_id.clone(),
+        version: event.version,
+        audit,
+    }
+}
+
+/// What to do next for `event`, whose host links through `host` (if connected).
+fn next_step(event: &Event, host: Option<HostLink>) -> Step {
+    let wanted = event.deleted_at.is_none() && event.conferencing.is_some();
+    if let Some(meeting_credential) = &event.meeting_credential_id
+        && event.meeting_id.is_some()
+    {
+        if !wanted {
+            return Step::Delete {
+                then_drop_row: event.deleted_at.is_some(),
+            };
+        }
+        return match host {
+            Some(host) if host.credential_id != *meeting_credential => Step::Delete {
+                then_drop_row: false,
+            },
+            Some(host) if host.status != link_status::ACTIVE => Step::Fail {
+                code: "needs_reauth",
+                message: "The host's Zoom connection needs reconnecting.".to_owned(),
+            },
+            Some(_) if event.synced_version != Some(event.version) => Step::Update,
+            Some(_) => Step::Done,
+            None if event.synced_version != Some(event.version) => Step::Fail {
+                code: "not_connected",
+                message: "The host has no Zoom connection; the meeting cannot be changed."
+                    .to_owned(),
+            },
+            None => Step::Done,
+        };
+    }
+    if event.deleted_at.is_some() {
+        return Step::Delete {
+            then_drop_row: true,
+        };
+    }
+    // Failed, or deleted inside Zoom: nothing more until the application changes the event.
+    if !wanted
+        || event.conferencing_status == state::FAILED
+        || event.conferencing_status == state::REMOVED
+    {
+        return Step::Done;
+    }
+    match host {
+        None => Step::Fail {
+            code: "not_connected",
+            message: "The host has no Zoom connection.".to_owned(),
+        },
+        Some(host) if host.status != link_status::ACTIVE => Step::Fail {
+            code: "needs_reauth",
+            message: "The host's Zoom connection needs reconnecting.".to_owned(),
+        },
+        Some(host) => Step::Create {
+            credential_id: host.credential_id,
+        },
+    }
+}
+
 /// The audit entry of something done to an event's meeting in the host's Zoom account.
 fn meeting_activity(
     application: &Application,
@@ -677,19 +852,6 @@ fn stored_input(event: &Event) -> anyhow::Result<EventInput> {
 
 fn meeting_id(event: &Event) -> Option<i64> {
     event.meeting_id.as_deref().and_then(|id| id.parse().ok())
-}
-
-/// Changes that forget the event's meeting.
-pub(super) fn cleared(id: &str) -> EventChanges {
-    let mut cleared = changes(id);
-    cleared.meeting_id = Set(None);
-    cleared.meeting_credential_id = Set(None);
-    cleared.join_url = Set(None);
-    cleared.passcode = Set(None);
-    cleared.synced_version = Set(None);
-    cleared.meeting_create_started_at = Set(None);
-    cleared.conferencing_status = Set(state::NONE.to_owned());
-    cleared
 }
 
 fn backoff(settings: &SyncSettings, attempts: i32) -> Duration {

@@ -12,11 +12,11 @@ use sea_orm::Set;
 use serde_json::json;
 
 use super::ConferencingError;
-use super::meetings::{Meetings, cleared, meeting_body};
+use super::meetings::{Meetings, meeting_body};
 use crate::domain::Timestamp;
 use crate::notify::AppEvent;
 use crate::store::audit::{NewAuditEntry, actor};
-use crate::store::events::{Event, changes, conferencing_status as state};
+use crate::store::events::{Event, changes, conferencing_status as state, forgotten_meeting};
 use crate::zoom::notification::MeetingObject;
 use crate::zoom::types::MeetingRequest;
 
@@ -44,7 +44,7 @@ impl Meetings<'_> {
             else {
                 return Ok(ZoomChange::Ignored);
             };
-            let mut removed = cleared(&event.id);
+            let mut removed = forgotten_meeting(&event.id);
             removed.conferencing_status = Set(state::REMOVED.to_owned());
             removed.conferencing_error = Set(None);
             removed.next_sync_at = Set(None);

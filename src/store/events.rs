@@ -46,6 +46,16 @@ pub struct EventContext {
     pub credential: Option<Credential>,
 }
 
+impl EventContext {
+    /// The link the host meets through, if connected.
+    pub fn host_link(&self) -> Option<HostLink> {
+        self.link.as_ref().map(|link| HostLink {
+            credential_id: link.credential_id.clone(),
+            status: link.status.clone(),
+        })
+    }
+}
+
 /// A meeting Zoom made for an event, to record with what the creation tells.
 pub struct CreatedMeeting {
     pub event_id: String,
@@ -80,6 +90,17 @@ impl FromQueryResult for HostedEvent {
     }
 }
 
+/// A meeting change Zoom took, to record.
+pub struct SyncedMeeting {
+    pub event_id: String,
+    pub application_id: String,
+    /// The host, whose link is used now.
+    pub host_end_user_id: String,
+    /// The event's version the meeting now reflects.
+    pub version: i64,
+    pub audit: NewAuditEntry,
+}
+
 /// Which events to list, oldest start first.
 pub struct EventQuery<'a> {
     pub application_id: &'a str,
@@ -102,11 +123,11 @@ impl Store {
         host_external_id: &str,
     ) -> anyhow::Result<EventContext> {
         let mut query = Query::select();
-        query.from_subquery(
-            Query::select().expr(Expr::val(1)).to_owned(),
-            Alias::new("one"),
-        );
         query
+            .from_subquery(
+                Query::select().expr(Expr::val(1)).to_owned(),
+                Alias::new("one"),
+            )
             .join(
                 JoinType::LeftJoin,
                 end_user::Entity,
@@ -119,52 +140,59 @@ impl Store {
                         Expr::col((end_user::Entity, end_user::Column::ExternalId))
                             .eq(host_external_id),
                     ),
-            )
-            .join(
-                JoinType::LeftJoin,
-                link::Entity,
-                Condition::all()
-                    .add(
-                        Expr::col((link::Entity, link::Column::ApplicationId))
-                            .equals((end_user::Entity, end_user::Column::ApplicationId)),
-                    )
-                    .add(
-                        Expr::col((link::Entity, link::Column::EndUserId))
-                            .equals((end_user::Entity, end_user::Column::Id)),
-                    ),
-            )
-            .join(
-                JoinType::LeftJoin,
-                credential::Entity,
-                Expr::col((credential::Entity, credential::Column::Id))
-                    .equals((link::Entity, link::Column::CredentialId)),
-            )
-            .join(
-                JoinType::LeftJoin,
-                event::Entity,
-                Condition::all()
-                    .add(
-                        Expr::col((event::Entity, event::Column::ApplicationId)).eq(application_id),
-                    )
-                    .add(
-                        Expr::col((event::Entity, event::Column::ExternalId)).eq(event_external_id),
-                    ),
             );
+        join_link_and_credential(&mut query);
+        query.join(
+            JoinType::LeftJoin,
+            event::Entity,
+            Condition::all()
+                .add(Expr::col((event::Entity, event::Column::ApplicationId)).eq(application_id))
+                .add(Expr::col((event::Entity, event::Column::ExternalId)).eq(event_external_id)),
+        );
+        self.query_context(query)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the event context query returned no row"))
+    }
+
+    /// The application's live event `event_external_id` with its host, the host's link and
+    /// credential, in one statement.
+    pub async fn live_event_context(
+        &self,
+        application_id: &str,
+        event_external_id: &str,
+    ) -> anyhow::Result<Option<EventContext>> {
+        let mut query = Query::select();
+        query.from(event::Entity).join(
+            JoinType::LeftJoin,
+            end_user::Entity,
+            Expr::col((end_user::Entity, end_user::Column::Id))
+                .equals((event::Entity, event::Column::HostEndUserId)),
+        );
+        join_link_and_credential(&mut query);
+        query
+            .and_where(Expr::col((event::Entity, event::Column::ApplicationId)).eq(application_id))
+            .and_where(Expr::col((event::Entity, event::Column::ExternalId)).eq(event_external_id))
+            .and_where(Expr::col((event::Entity, event::Column::DeletedAt)).is_null());
+        self.query_context(query).await
+    }
+
+    async fn query_context(
+        &self,
+        mut query: SelectStatement,
+    ) -> anyhow::Result<Option<EventContext>> {
         select_prefixed::<end_user::Entity>(&mut query, "u_");
         select_prefixed::<link::Entity>(&mut query, "l_");
         select_prefixed::<credential::Entity>(&mut query, "c_");
         select_prefixed::<event::Entity>(&mut query, "e_");
-        let db = self.connection();
-        let row = db
-            .query_one(&query)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the event context query returned no row"))?;
-        Ok(EventContext {
+        let Some(row) = self.connection().query_one(&query).await? else {
+            return Ok(None);
+        };
+        Ok(Some(EventContext {
             event: Option::<Event>::from_query_result(&row, "e_")?,
             host: Option::<EndUser>::from_query_result(&row, "u_")?,
             link: Option::<link::Model>::from_query_result(&row, "l_")?,
             credential: Option::<Credential>::from_query_result(&row, "c_")?,
-        })
+        }))
     }
 
     /// Records the meeting a create made, the audit entry, the host's link as used and the
@@ -225,6 +253,115 @@ impl Store {
             })
         })
         .await
+    }
+
+    /// Applies changes to an event and takes its sync lease for the caller, unless another
+    /// sync holds it (then the changes alone); one unit of work. The event as changed, and
+    /// whether the caller holds the lease.
+    pub async fn update_event_taking_lease(
+        &self,
+        changes: EventChanges,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> anyhow::Result<(Event, bool)> {
+        let id = row_id(&changes)?;
+        self.write(move |txn| {
+            Box::pin(async move {
+                let mut leased = changes.clone();
+                leased.sync_lease_until = Set(Some(until));
+                let taken = event::Entity::update_many()
+                    .set(leased)
+                    .filter(event::Column::Id.eq(id))
+                    .filter(sync_lease_free(now))
+                    .exec_with_returning(txn)
+                    .await?;
+                match taken.into_iter().next() {
+                    Some(event) => Ok((event, true)),
+                    None => Ok((changes.update(txn).await?, false)),
+                }
+            })
+        })
+        .await
+    }
+
+    /// Records that the event's meeting now reflects `version`, the host's link as used and
+    /// the audit entry, and lets go of the sync lease; one unit of work.
+    pub async fn record_meeting_updated(&self, synced: SyncedMeeting) -> anyhow::Result<()> {
+        self.write(move |txn| {
+            Box::pin(async move {
+                event::Entity::update_many()
+                    .col_expr(event::Column::SyncedVersion, Expr::value(synced.version))
+                    .col_expr(event::Column::SyncAttempts, Expr::value(0))
+                    .col_expr(
+                        event::Column::SyncLeaseUntil,
+                        Expr::value(Option::<i64>::None),
+                    )
+                    .col_expr(
+                        event::Column::NextSyncAt,
+                        settled_unless_changed(synced.version),
+                    )
+                    .filter(event::Column::Id.eq(synced.event_id))
+                    .exec(txn)
+                    .await?;
+                mark_link_used(
+                    txn,
+                    &synced.application_id,
+                    &synced.host_end_user_id,
+                    synced.audit.created_at,
+                )
+                .await?;
+                insert_audit_entries(txn, vec![synced.audit]).await
+            })
+        })
+        .await
+    }
+
+    /// After the meeting of a deleted event is gone: drops the row (unless the application
+    /// put the event again meanwhile: then it forgets the meeting and stays due), records
+    /// the host's link as used and the audit entry; one unit of work.
+    pub async fn record_meeting_deleted(&self, deleted: SyncedMeeting) -> anyhow::Result<()> {
+        self.write(move |txn| {
+            Box::pin(async move {
+                let dropped = event::Entity::delete_many()
+                    .filter(event::Column::Id.eq(deleted.event_id.as_str()))
+                    .filter(event::Column::Version.eq(deleted.version))
+                    .exec(txn)
+                    .await?;
+                if dropped.rows_affected == 0 {
+                    let mut forgotten = forgotten_meeting(&deleted.event_id);
+                    forgotten.sync_lease_until = Set(None);
+                    event::Entity::update_many()
+                        .set(forgotten)
+                        .filter(event::Column::Id.eq(deleted.event_id))
+                        .exec(txn)
+                        .await?;
+                }
+                mark_link_used(
+                    txn,
+                    &deleted.application_id,
+                    &deleted.host_end_user_id,
+                    deleted.audit.created_at,
+                )
+                .await?;
+                insert_audit_entries(txn, vec![deleted.audit]).await
+            })
+        })
+        .await
+    }
+
+    /// Nothing more is due for the event at `version`: lets go of the sync lease (and,
+    /// unless the event changed since, of its next attempt); one statement.
+    pub async fn settle_leased_event(&self, id: &str, version: i64) -> anyhow::Result<()> {
+        event::Entity::update_many()
+            .col_expr(
+                event::Column::SyncLeaseUntil,
+                Expr::value(Option::<i64>::None),
+            )
+            .col_expr(event::Column::NextSyncAt, settled_unless_changed(version))
+            .filter(event::Column::Id.eq(id))
+            .exec(self.connection())
+            .await?;
+        Ok(())
     }
 
     /// The application's end user row for `external_id`, created if new.
@@ -299,11 +436,7 @@ impl Store {
 
     /// Applies changes only if the event is still at `version`.
     pub async fn settle_event(&self, changes: EventChanges, version: i64) -> anyhow::Result<()> {
-        // Without the id this would write every event at `version`.
-        let id = match &changes.id {
-            ActiveValue::Set(id) | ActiveValue::Unchanged(id) => id.clone(),
-            ActiveValue::NotSet => anyhow::bail!("settling an event needs its id"),
-        };
+        let id = row_id(&changes)?;
         event::Entity::update_many()
             .set(changes)
             .filter(event::Column::Id.eq(id))
@@ -477,6 +610,30 @@ fn hosted_events(application_id: &str) -> sea_orm::Select<event::Entity> {
         .filter(event::Column::DeletedAt.is_null())
 }
 
+/// Joins the end user's link (in the end user's application) and its credential.
+fn join_link_and_credential(query: &mut SelectStatement) {
+    query
+        .join(
+            JoinType::LeftJoin,
+            link::Entity,
+            Condition::all()
+                .add(
+                    Expr::col((link::Entity, link::Column::ApplicationId))
+                        .equals((end_user::Entity, end_user::Column::ApplicationId)),
+                )
+                .add(
+                    Expr::col((link::Entity, link::Column::EndUserId))
+                        .equals((end_user::Entity, end_user::Column::Id)),
+                ),
+        )
+        .join(
+            JoinType::LeftJoin,
+            credential::Entity,
+            Expr::col((credential::Entity, credential::Column::Id))
+                .equals((link::Entity, link::Column::CredentialId)),
+        );
+}
+
 /// Selects every column of `E` as `{prefix}{column}`, as `FromQueryResult` reads them.
 fn select_prefixed<E: EntityTrait>(query: &mut SelectStatement, prefix: &str) {
     for column in E::Column::iter() {
@@ -484,6 +641,54 @@ fn select_prefixed<E: EntityTrait>(query: &mut SelectStatement, prefix: &str) {
             Expr::col((E::default(), column)),
             Alias::new(format!("{prefix}{}", column.as_str())),
         );
+    }
+}
+
+/// `next_sync_at` once a sync of `version` is done: none, unless the event changed since.
+fn settled_unless_changed(version: i64) -> Expr {
+    Expr::case(
+        Expr::col(event::Column::Version).eq(version),
+        Expr::value(Option::<i64>::None),
+    )
+    .finally(Expr::col(event::Column::NextSyncAt))
+    .into()
+}
+
+/// The application's end user's link as used at `at`.
+async fn mark_link_used<C: ConnectionTrait>(
+    db: &C,
+    application_id: &str,
+    end_user_id: &str,
+    at: Timestamp,
+) -> anyhow::Result<()> {
+    link::Entity::update_many()
+        .col_expr(link::Column::LastUsedAt, Expr::value(at.0))
+        .filter(link::Column::ApplicationId.eq(application_id))
+        .filter(link::Column::EndUserId.eq(end_user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Changes that forget the event's meeting.
+pub fn forgotten_meeting(id: &str) -> EventChanges {
+    let mut cleared = changes(id);
+    cleared.meeting_id = Set(None);
+    cleared.meeting_credential_id = Set(None);
+    cleared.join_url = Set(None);
+    cleared.passcode = Set(None);
+    cleared.synced_version = Set(None);
+    cleared.meeting_create_started_at = Set(None);
+    cleared.conferencing_status = Set(conferencing_status::NONE.to_owned());
+    cleared
+}
+
+/// The row `changes` are for.
+fn row_id(changes: &EventChanges) -> anyhow::Result<String> {
+    match &changes.id {
+        ActiveValue::Set(id) | ActiveValue::Unchanged(id) => Ok(id.clone()),
+        // Without the id an update would write every event.
+        ActiveValue::NotSet => anyhow::bail!("changing an event needs its id"),
     }
 }
 

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::conferencing::{EventView, meeting_request};
+use crate::conferencing::{EventView, KnownHost, meeting_request};
 use crate::domain::event::{EventInput, EventSpec, Patch};
 use crate::domain::{EndUserId, Timestamp, new_id};
 use crate::http::auth::ApiCaller;
@@ -21,8 +21,10 @@ use crate::http::state::AppState;
 use crate::store::applications::Application;
 use crate::store::credentials::status as link_status;
 use crate::store::events::{
-    Event, EventContext, EventQuery, HostedEvent, changes, conferencing_status as state,
+    Event, EventChanges, EventContext, EventQuery, HostedEvent, changes,
+    conferencing_status as state,
 };
+use crate::zoom::types::MeetingRequest;
 
 /// Longest an application's event id may be.
 const MAX_EVENT_ID: usize = 255;
@@ -96,10 +98,13 @@ pub async fn put(
         recurrence: spec.recurrence_json().map(|json| json.to_string()),
         conferencing,
     };
+    let host = KnownHost {
+        link: context.host_link(),
+        credential: context.credential,
+    };
     let (event, status) = match context.event {
         None => {
-            let event =
-                create(&state, application, &event_id, content, &spec, context, now).await?;
+            let event = create(&state, application, &event_id, content, &spec, host, now).await?;
             (event, StatusCode::CREATED)
         }
         Some(existing) if existing.deleted_at.is_none() && content.matches(&existing) => {
@@ -107,11 +112,14 @@ pub async fn put(
         }
         Some(existing) => {
             let revived = existing.deleted_at.is_some();
-            let event = state
-                .store
-                .update_event(content.changes_to(&existing, now))
-                .await?;
-            let event = sync_within_budget(&state, event).await?;
+            let request = match &spec.conferencing {
+                Patch::Set(conferencing) => Some(meeting_request(&spec, conferencing)),
+                _ => None,
+            };
+            let changes = content.changes_to(&existing, now);
+            let event = change(&state, application, changes, host, request, now)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("an updated event vanished"))?;
             match revived {
                 true => (event, StatusCode::CREATED),
                 false => (event, StatusCode::OK),
@@ -129,12 +137,11 @@ async fn create(
     event_id: &str,
     content: Content,
     spec: &EventSpec,
-    context: EventContext,
+    host: KnownHost,
     now: Timestamp,
 ) -> Result<Event, ApiError> {
     let mut event = content.new_event(&application.id, event_id, now);
-    let (Patch::Set(conferencing), Some(credential)) = (&spec.conferencing, context.credential)
-    else {
+    let (Patch::Set(conferencing), Some(credential)) = (&spec.conferencing, host.credential) else {
         return Ok(state.store.insert_event(event).await?);
     };
     // The request is the event's first sync: it holds the lease, and the intent to create
@@ -144,26 +151,70 @@ async fn create(
     event.meeting_credential_id = Some(credential.id.clone());
     let event = state.store.insert_event(event).await?;
     let request = meeting_request(spec, conferencing);
-    let background = state.clone();
     let application = application.clone();
     let host = spec.host.as_str().to_owned();
     let stored = event.clone();
-    let mut task = tokio::spawn(async move {
+    let background = state.clone();
+    let synced = within_budget(state, async move {
         background
             .meetings()
             .create_for_new_event(&application, stored, &host, &credential, &request)
             .await
-    });
+            .map(Some)
+    })
+    .await?;
+    Ok(synced.flatten().unwrap_or(event))
+}
+
+/// Applies `changes` to an event and, holding its sync lease, brings its meeting in step
+/// within the request budget. When another sync holds the event, waits for it instead.
+/// The event as it now is (`None` once deleted).
+async fn change(
+    state: &AppState,
+    application: &Application,
+    changes: EventChanges,
+    host: KnownHost,
+    request: Option<MeetingRequest>,
+    now: Timestamp,
+) -> Result<Option<Event>, ApiError> {
+    let (event, leased) = state
+        .store
+        .update_event_taking_lease(changes, now, now.plus(state.sync.lease))
+        .await?;
+    if !leased {
+        return Ok(Some(sync_within_budget(state, event).await?));
+    }
+    let background = state.clone();
+    let application = application.clone();
+    let stored = event.clone();
+    let synced = within_budget(state, async move {
+        background
+            .meetings()
+            .sync_changed(&application, stored, host, request)
+            .await
+    })
+    .await?;
+    Ok(synced.unwrap_or(Some(event)))
+}
+
+/// Runs the request's own sync of an event in the background, answering with its outcome
+/// if it finishes within the request budget (`None` when it does not; the sync goes on,
+/// and the worker finishes what is left).
+async fn within_budget(
+    state: &AppState,
+    sync: impl Future<Output = anyhow::Result<Option<Event>>> + Send + 'static,
+) -> Result<Option<Option<Event>>, ApiError> {
+    let mut task = tokio::spawn(sync);
     match tokio::time::timeout(state.config.tuning.zoom_request_budget, &mut task).await {
-        Ok(Ok(Ok(created))) => Ok(created),
+        Ok(Ok(Ok(synced))) => Ok(Some(synced)),
         Ok(Ok(Err(error))) => {
-            tracing::warn!(error = ?error, "meeting create failed; the worker will retry");
-            Ok(event)
+            tracing::warn!(error = ?error, "meeting sync failed; the worker will retry");
+            Ok(None)
         }
         Ok(Err(error)) => Err(ApiError::Internal(error.into())),
         Err(_) => {
             tracing::info!("Zoom is slow; answering with conferencing pending");
-            Ok(event)
+            Ok(None)
         }
     }
 }
@@ -206,17 +257,26 @@ pub async fn remove(
     State(state): State<AppState>,
     Path(event_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let event = live_event(&state, caller.application_id(), &event_id)
-        .await?
-        .event;
+    let context = state
+        .store
+        .live_event_context(caller.application_id(), &event_id)
+        .await?;
+    let Some((event, host)) = context.and_then(|context| {
+        let host = KnownHost {
+            link: context.host_link(),
+            credential: context.credential,
+        };
+        context.event.map(|event| (event, host))
+    }) else {
+        return Err(ApiError::NotFound("No such event.".to_owned()));
+    };
     let now = Timestamp::now();
     let mut deleted = changes(&event.id);
     deleted.deleted_at = sea_orm::Set(Some(now));
     deleted.version = sea_orm::Set(event.version + 1);
     deleted.next_sync_at = sea_orm::Set(Some(now));
     deleted.updated_at = sea_orm::Set(now);
-    let event = state.store.update_event(deleted).await?;
-    sync_within_budget(&state, event).await?;
+    change(&state, &caller.0.application, deleted, host, None, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
