@@ -162,6 +162,9 @@ pub struct Tuning {
     pub webhook_retry_schedule: Vec<Duration>,
     /// How often the webhook and email outboxes are worked.
     pub outbox_poll: Duration,
+    /// Whether committed deliveries wake the webhook worker at once (else they wait for the
+    /// next `outbox_poll` tick).
+    pub outbox_wake_on_enqueue: bool,
     /// How often old rows (worked Zoom notifications, long-expired connect sessions) are
     /// deleted.
     pub forget_sweep: Duration,
@@ -189,6 +192,7 @@ impl Default for Tuning {
                 .map(Duration::from_secs)
                 .collect(),
             outbox_poll: Duration::from_secs(1),
+            outbox_wake_on_enqueue: true,
             forget_sweep: Duration::from_secs(3600),
         }
     }

@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::load::{self, Load, LoadArgs};
 use crate::processes::Process;
+use crate::receiver::WebhookReceiver;
 use crate::stats::{Summary, megabytes};
 use crate::testbed::{Testbed, TestbedPlan};
 use crate::workload::{self, Target};
@@ -43,15 +44,17 @@ struct Level {
 
 /// Runs `measure` and prints its tables.
 pub async fn run(args: MeasureArgs) -> anyhow::Result<()> {
+    // Real applications take webhooks: the hub's outbox works during the run as it would.
+    let receiver = WebhookReceiver::start().await?;
     let plan = TestbedPlan {
         postgres: args.postgres.clone(),
         instances: 1,
-        webhook_url: None,
+        webhook_url: Some(receiver.url.clone()),
     };
-    Testbed::run(plan, async |bed| measure(bed, &args).await).await
+    Testbed::run(plan, async |bed| measure(bed, &args, &receiver).await).await
 }
 
-async fn measure(bed: &Testbed, args: &MeasureArgs) -> anyhow::Result<()> {
+async fn measure(bed: &Testbed, args: &MeasureArgs, receiver: &WebhookReceiver) -> anyhow::Result<()> {
     let hosts = Arc::new(bed.connect_end_users("host", args.hosts).await?);
     let tokens = bed.direct_tokens(args.hosts).await?;
     let mut off_paths = Vec::new();
@@ -119,6 +122,8 @@ async fn measure(bed: &Testbed, args: &MeasureArgs) -> anyhow::Result<()> {
                 workload::comparator_create(to_comparator.clone(), &run),
             )
             .await;
+            let counted_before = StoreCounts::scrape(&bed.http, hub.base()).await;
+            let told_before = receiver.with_told(|told| told.deliveries.len());
             let (create, created) = path(
                 "(c) hub event create",
                 load,
@@ -127,6 +132,9 @@ async fn measure(bed: &Testbed, args: &MeasureArgs) -> anyhow::Result<()> {
                 workload::hub_create(to_hub.clone(), &prefix),
             )
             .await;
+            let told = receiver.with_told(|told| told.deliveries.len()) - told_before;
+            let counted = StoreCounts::scrape(&bed.http, hub.base()).await;
+            print_create_costs(created, counted_before.zip(counted), told);
             let update = workload::hub_update(to_hub.clone(), &prefix, created);
             let (update, _) = path("(d) hub event update", load, 200, hub, update).await;
             let list = workload::hub_list(to_hub.clone());
@@ -177,6 +185,53 @@ async fn path(
     let summary = Summary::of(label, expected, &sample);
     println!("{}", summary.row());
     (summary, sample.issued)
+}
+
+/// What the hub's store counted (`/metrics`), for a build that exports it.
+#[derive(Clone, Copy)]
+struct StoreCounts {
+    statements: f64,
+    write_transactions: f64,
+}
+
+impl StoreCounts {
+    async fn scrape(http: &reqwest::Client, hub: &str) -> Option<Self> {
+        let text = http
+            .get(format!("{hub}/metrics"))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let total = |name: &str| {
+            text.lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        };
+        Some(Self {
+            statements: total("convene_db_statements_total")?,
+            write_transactions: total("convene_db_write_transactions_total")?,
+        })
+    }
+}
+
+/// The database's and the outbox's work per create during path (c): everything the hub's
+/// store counted in that time (the outbox and the worker included), and the webhooks the
+/// application received.
+fn print_create_costs(created: u64, counted: Option<(StoreCounts, StoreCounts)>, told: usize) {
+    let per_create = |n: f64| n / created.max(1) as f64;
+    match counted {
+        Some((before, after)) => println!(
+            "   per create (all hub work during (c), outbox included): {:.1} statements, {:.2} write transactions",
+            per_create(after.statements - before.statements),
+            per_create(after.write_transactions - before.write_transactions),
+        ),
+        None => println!("   per create: this hub build does not count its statements"),
+    }
+    println!(
+        "   webhooks received during (c) ÷ creates started: {:.2} ({told} for {created})",
+        per_create(told as f64),
+    );
 }
 
 fn print_ratios(level: &Level) {

@@ -46,17 +46,11 @@ pub fn spawn_upkeep(state: &AppState, stop: &CancellationToken) -> JoinSet<()> {
             }
         },
     ));
-    let outbox_state = state.clone();
-    tasks.spawn(every(tuning.outbox_poll, stop.clone(), move || {
-        let state = outbox_state.clone();
-        async move {
-            if let Err(error) = state.notifier.deliver_due().await {
-                tracing::warn!(error = ?error, "webhook delivery pass failed; will retry");
-            }
-            if let Err(error) = state.notifier.send_due_emails().await {
-                tracing::warn!(error = ?error, "email pass failed; will retry");
-            }
-        }
+    tasks.spawn(work_outbox(state.clone(), stop.clone()));
+    let metrics_state = state.clone();
+    tasks.spawn(every(METRICS_UPKEEP, stop.clone(), move || {
+        let state = metrics_state.clone();
+        async move { state.metrics.run_upkeep() }
     }));
     let sync_state = state.clone();
     tasks.spawn(every(tuning.outbox_poll, stop.clone(), move || {
@@ -107,6 +101,49 @@ pub fn spawn_upkeep(state: &AppState, stop: &CancellationToken) -> JoinSet<()> {
         }
     }));
     tasks
+}
+
+/// How often the Prometheus recorder drains its histogram samples into their summaries, so
+/// memory stays flat between scrapes.
+const METRICS_UPKEEP: Duration = Duration::from_secs(5);
+
+/// Works the webhook and email outboxes: on every tick, and at once when deliveries are
+/// committed; a pass that comes back full is followed by another straight away, so a busy
+/// outbox drains at the speed of its receivers instead of a batch per tick.
+async fn work_outbox(state: AppState, stop: CancellationToken) {
+    let tuning = &state.config.tuning;
+    let mut ticks = tokio::time::interval(tuning.outbox_poll);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    let enqueued = || async {
+        match tuning.outbox_wake_on_enqueue {
+            true => state.store.deliveries_waiting().await,
+            false => std::future::pending().await,
+        }
+    };
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = ticks.tick() => {}
+            _ = enqueued() => {}
+        }
+        loop {
+            match state.notifier.deliver_due().await {
+                Ok(report) if report.claimed() >= state.notifier.batch_size() => {}
+                Ok(_) => break,
+                Err(error) => {
+                    tracing::warn!(error = ?error, "webhook delivery pass failed; will retry");
+                    break;
+                }
+            }
+            if stop.is_cancelled() {
+                return;
+            }
+        }
+        if let Err(error) = state.notifier.send_due_emails().await {
+            tracing::warn!(error = ?error, "email pass failed; will retry");
+        }
+    }
 }
 
 /// Logs how many rows of `what` a sweep deleted, or why it could not (the next sweep retries).

@@ -133,6 +133,11 @@ impl Notifier {
             SmtpRelay::from_config(config, public_url)?,
         )
     }
+
+    /// Deliveries one pass claims at most.
+    pub fn batch_size(&self) -> u64 {
+        self.settings.batch_size
+    }
 }
 
 /// `text` cut to at most `max` characters, for stored error strings.

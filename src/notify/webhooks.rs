@@ -152,6 +152,13 @@ pub struct DeliveryReport {
     pub unrecorded: u32,
 }
 
+impl DeliveryReport {
+    /// Deliveries the pass claimed.
+    pub fn claimed(&self) -> u64 {
+        u64::from(self.delivered + self.retrying + self.failed + self.unrecorded)
+    }
+}
+
 /// The HTTP client for application webhooks: no redirects, no proxy, and unless private
 /// networks are allowed, only public destinations.
 pub(super) fn client(settings: &NotifierSettings) -> anyhow::Result<reqwest::Client> {

@@ -240,6 +240,7 @@ impl Store {
             outbox(&credential, &links).write(&txn).await?;
         }
         txn.commit().await?;
+        self.deliveries_enqueued();
         Ok(links)
     }
 

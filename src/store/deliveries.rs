@@ -2,10 +2,10 @@
 //! (`webhook_attempts`): enqueueing inside the caller's transaction, claiming due rows under a
 //! lease, and recording what each attempt gave.
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 
 use super::Store;
@@ -110,15 +110,14 @@ impl Store {
         let txn = self.begin_write().await?;
         insert_deliveries(&txn, rows).await?;
         txn.commit().await?;
+        self.deliveries_enqueued();
         Ok(())
     }
 
-    /// Claims up to `limit` due deliveries until `lease_until`, oldest due first.
-    ///
-    /// Candidates are read first, then each is taken with a conditional `UPDATE` that succeeds
-    /// only while the row is still pending, due, unleased and unchanged since it was read; a row
-    /// is claimed when that `UPDATE` changes it. So on SQLite and PostgreSQL alike, two workers
-    /// never hold the same delivery at once.
+    /// Claims up to `limit` due deliveries until `lease_until`, oldest due first, in one
+    /// `UPDATE … RETURNING`. The rows are chosen and taken in the same statement (on
+    /// PostgreSQL skipping rows another instance is taking), and the update re-checks that each
+    /// is still pending, due and unleased, so two workers never hold the same delivery.
     #[tracing::instrument(skip(self))]
     pub async fn claim_due_deliveries(
         &self,
@@ -126,40 +125,43 @@ impl Store {
         lease_until: Timestamp,
         limit: u64,
     ) -> anyhow::Result<Vec<ClaimedDelivery>> {
-        let candidates = webhook_delivery::Entity::find()
-            .filter(webhook_delivery::Column::Status.eq(status::PENDING))
-            .filter(webhook_delivery::Column::NextAttemptAt.lte(now.0))
-            .filter(unleased(webhook_delivery::Column::LeaseUntil, now))
-            .order_by_asc(webhook_delivery::Column::NextAttemptAt)
-            .order_by_asc(webhook_delivery::Column::Id)
+        let due = Query::select()
+            .column(webhook_delivery::Column::Id)
+            .from(webhook_delivery::Entity)
+            .cond_where(claimable(now))
+            .order_by(webhook_delivery::Column::NextAttemptAt, Order::Asc)
+            .order_by(webhook_delivery::Column::Id, Order::Asc)
             .limit(limit)
-            .all(self.connection())
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
+        let taken = self
+            .write(move |txn| {
+                Box::pin(async move {
+                    Ok(webhook_delivery::Entity::update_many()
+                        .col_expr(
+                            webhook_delivery::Column::LeaseUntil,
+                            Expr::value(lease_until.0),
+                        )
+                        .filter(webhook_delivery::Column::Id.in_subquery(due))
+                        .filter(claimable(now))
+                        .exec_with_returning(txn)
+                        .await?)
+                })
+            })
             .await?;
-        let mut claimed = Vec::with_capacity(candidates.len());
-        for candidate in candidates {
-            let taken = webhook_delivery::Entity::update_many()
-                .col_expr(
-                    webhook_delivery::Column::LeaseUntil,
-                    Expr::value(lease_until.0),
-                )
-                .filter(webhook_delivery::Column::Id.eq(candidate.id.as_str()))
-                .filter(webhook_delivery::Column::Status.eq(status::PENDING))
-                .filter(webhook_delivery::Column::Attempts.eq(candidate.attempts))
-                .filter(webhook_delivery::Column::NextAttemptAt.lte(now.0))
-                .filter(unleased(webhook_delivery::Column::LeaseUntil, now))
-                .exec(self.connection())
-                .await?;
-            if taken.rows_affected == 1 {
-                claimed.push(ClaimedDelivery {
-                    id: candidate.id,
-                    application_id: candidate.application_id,
-                    event_type: candidate.event_type,
-                    payload: candidate.payload,
-                    attempts: candidate.attempts,
-                    lease_until,
-                });
-            }
-        }
+        let mut claimed: Vec<ClaimedDelivery> = taken
+            .into_iter()
+            .map(|row| ClaimedDelivery {
+                id: row.id,
+                application_id: row.application_id,
+                event_type: row.event_type,
+                payload: row.payload,
+                attempts: row.attempts,
+                lease_until,
+            })
+            .collect();
+        // RETURNING keeps no order: oldest first, as chosen (ids are time-ordered).
+        claimed.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(claimed)
     }
 
@@ -173,68 +175,9 @@ impl Store {
         attempt: AttemptRecord,
         next: NextStep,
     ) -> anyhow::Result<bool> {
-        let txn = self.begin_write().await?;
-        let (status, next_attempt_at, delivered_at) = match next {
-            NextStep::Delivered => (status::DELIVERED, None, Some(attempt.attempted_at.0)),
-            NextStep::RetryAt(at) => (status::PENDING, Some(at.0), None),
-            NextStep::GiveUp => (status::FAILED, None, None),
-        };
-        let updated = webhook_delivery::Entity::update_many()
-            .col_expr(webhook_delivery::Column::Status, Expr::value(status))
-            .col_expr(
-                webhook_delivery::Column::Attempts,
-                Expr::col(webhook_delivery::Column::Attempts).add(1),
-            )
-            .col_expr(
-                webhook_delivery::Column::NextAttemptAt,
-                Expr::value(next_attempt_at),
-            )
-            .col_expr(
-                webhook_delivery::Column::LeaseUntil,
-                Expr::value(Option::<i64>::None),
-            )
-            .col_expr(
-                webhook_delivery::Column::LastAttemptAt,
-                Expr::value(attempt.attempted_at.0),
-            )
-            .col_expr(
-                webhook_delivery::Column::LastResponseStatus,
-                Expr::value(attempt.response_status.map(i32::from)),
-            )
-            .col_expr(
-                webhook_delivery::Column::LastError,
-                Expr::value(attempt.error.clone()),
-            )
-            .col_expr(
-                webhook_delivery::Column::DeliveredAt,
-                Expr::value(delivered_at),
-            )
-            .filter(webhook_delivery::Column::Id.eq(delivery.id.as_str()))
-            .filter(webhook_delivery::Column::LeaseUntil.eq(delivery.lease_until.0))
-            .exec(&txn)
-            .await?;
-        let held = updated.rows_affected == 1;
-        if !held
-            && webhook_delivery::Entity::find_by_id(delivery.id.clone())
-                .one(&txn)
-                .await?
-                .is_none()
-        {
-            // Deleted meanwhile (its application was removed): nothing left to log against.
-            return Ok(false);
-        }
-        webhook_attempt::ActiveModel {
-            id: Set(new_id("wat")),
-            delivery_id: Set(delivery.id.clone()),
-            attempted_at: Set(attempt.attempted_at),
-            response_status: Set(attempt.response_status.map(i32::from)),
-            error: Set(attempt.error),
-            duration_ms: Set(attempt.duration_ms),
-        }
-        .insert(&txn)
-        .await?;
-        txn.commit().await?;
-        Ok(held)
+        let delivery = delivery.clone();
+        self.write(move |txn| Box::pin(record_attempt(txn, delivery, attempt, next)))
+            .await
     }
 
     /// One delivery, whatever its state.
@@ -263,7 +206,11 @@ impl Store {
             .filter(unleased(webhook_delivery::Column::LeaseUntil, now))
             .exec(self.connection())
             .await?;
-        Ok(updated.rows_affected == 1)
+        let replayed = updated.rows_affected == 1;
+        if replayed {
+            self.deliveries_enqueued();
+        }
+        Ok(replayed)
     }
 
     /// The attempts made at one delivery, oldest first.
@@ -285,4 +232,81 @@ pub(super) fn unleased(lease_until: impl ColumnTrait, now: Timestamp) -> Conditi
     Condition::any()
         .add(lease_until.is_null())
         .add(lease_until.lt(now.0))
+}
+
+/// Pending, due at `now` and held by no worker.
+fn claimable(now: Timestamp) -> Condition {
+    Condition::all()
+        .add(webhook_delivery::Column::Status.eq(status::PENDING))
+        .add(webhook_delivery::Column::NextAttemptAt.lte(now.0))
+        .add(unleased(webhook_delivery::Column::LeaseUntil, now))
+}
+
+/// Logs an attempt and moves the delivery on, on `txn`; `false` when the lease was lost.
+async fn record_attempt(
+    txn: &DatabaseTransaction,
+    delivery: ClaimedDelivery,
+    attempt: AttemptRecord,
+    next: NextStep,
+) -> anyhow::Result<bool> {
+    let (status, next_attempt_at, delivered_at) = match next {
+        NextStep::Delivered => (status::DELIVERED, None, Some(attempt.attempted_at.0)),
+        NextStep::RetryAt(at) => (status::PENDING, Some(at.0), None),
+        NextStep::GiveUp => (status::FAILED, None, None),
+    };
+    let updated = webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::Status, Expr::value(status))
+        .col_expr(
+            webhook_delivery::Column::Attempts,
+            Expr::col(webhook_delivery::Column::Attempts).add(1),
+        )
+        .col_expr(
+            webhook_delivery::Column::NextAttemptAt,
+            Expr::value(next_attempt_at),
+        )
+        .col_expr(
+            webhook_delivery::Column::LeaseUntil,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            webhook_delivery::Column::LastAttemptAt,
+            Expr::value(attempt.attempted_at.0),
+        )
+        .col_expr(
+            webhook_delivery::Column::LastResponseStatus,
+            Expr::value(attempt.response_status.map(i32::from)),
+        )
+        .col_expr(
+            webhook_delivery::Column::LastError,
+            Expr::value(attempt.error.clone()),
+        )
+        .col_expr(
+            webhook_delivery::Column::DeliveredAt,
+            Expr::value(delivered_at),
+        )
+        .filter(webhook_delivery::Column::Id.eq(delivery.id.as_str()))
+        .filter(webhook_delivery::Column::LeaseUntil.eq(delivery.lease_until.0))
+        .exec(txn)
+        .await?;
+    let held = updated.rows_affected == 1;
+    if !held
+        && webhook_delivery::Entity::find_by_id(delivery.id.clone())
+            .one(txn)
+            .await?
+            .is_none()
+    {
+        // Deleted meanwhile (its application was removed): nothing left to log against.
+        return Ok(false);
+    }
+    webhook_attempt::ActiveModel {
+        id: Set(new_id("wat")),
+        delivery_id: Set(delivery.id.clone()),
+        attempted_at: Set(attempt.attempted_at),
+        response_status: Set(attempt.response_status.map(i32::from)),
+        error: Set(attempt.error),
+        duration_ms: Set(attempt.duration_ms),
+    }
+    .insert(txn)
+    .await?;
+    Ok(held)
 }

@@ -252,7 +252,9 @@ impl Store {
                 insert_deliveries(txn, created.deliveries).await
             })
         })
-        .await
+        .await?;
+        self.deliveries_enqueued();
+        Ok(())
     }
 
     /// Applies changes to an event and takes its sync lease for the caller, unless another
@@ -431,6 +433,7 @@ impl Store {
         let updated = changes.update(&txn).await?;
         insert_deliveries(&txn, outbox(&updated)).await?;
         txn.commit().await?;
+        self.deliveries_enqueued();
         Ok(updated)
     }
 

@@ -161,6 +161,7 @@ impl Store {
         let link = link_view(&txn, link_row).await?;
         outbox(&link).write(&txn).await?;
         txn.commit().await.map_err(anyhow::Error::from)?;
+        self.deliveries_enqueued();
         Ok(Connected { link, orphaned })
     }
 
@@ -193,6 +194,7 @@ impl Store {
         let orphaned = delete_if_orphaned(&txn, &credential.id).await?;
         outbox(&link, &credential).write(&txn).await?;
         txn.commit().await?;
+        self.deliveries_enqueued();
         Ok(Some(Removed { link, orphaned }))
     }
 
@@ -221,6 +223,7 @@ impl Store {
             .await?;
         outbox(&credential, &links).write(&txn).await?;
         txn.commit().await?;
+        self.deliveries_enqueued();
         Ok(Some(RemovedAccount { credential, links }))
     }
 }

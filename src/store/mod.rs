@@ -21,6 +21,7 @@ pub mod sealed;
 mod writer;
 pub mod zoom_inbox;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -33,12 +34,15 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Notify;
 
 use self::counts::{Counted, Counts};
 use self::writer::Writer;
 
 /// How long a SQLite writer waits for another before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How much of the SQLite file each connection maps into memory.
+const SQLITE_MMAP_BYTES: u64 = 256 * 1024 * 1024;
 /// Longest a PostgreSQL statement may run before the server cancels it.
 const POSTGRES_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -58,6 +62,9 @@ pub struct Store {
     /// SQLite's single writer.
     writer: Option<Writer>,
     counts: Counts,
+    /// Told when webhook deliveries have been committed, so the outbox worker need not
+    /// wait for its next tick.
+    enqueued: Arc<Notify>,
 }
 
 impl Store {
@@ -94,6 +101,7 @@ impl Store {
             transactions,
             writer,
             counts,
+            enqueued: Arc::default(),
         })
     }
 
@@ -167,6 +175,17 @@ impl Store {
         &self.db
     }
 
+    /// Says that webhook deliveries were committed (by this instance).
+    pub fn deliveries_enqueued(&self) {
+        self.enqueued.notify_one();
+    }
+
+    /// Waits until [`Store::deliveries_enqueued`] is said (at once if it was said since the
+    /// last wait).
+    pub async fn deliveries_waiting(&self) {
+        self.enqueued.notified().await;
+    }
+
     /// What this store has asked of the database so far.
     pub fn counted(&self) -> Counted {
         self.counts.now()
@@ -193,6 +212,9 @@ async fn open_pool(url: &SecretString, max_connections: u32) -> anyhow::Result<D
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
+                // Each connection's page cache starts over after another connection commits;
+                // mapped pages are read from memory instead of a pread per page.
+                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
         });
     Database::connect(options)
         .await

@@ -17,6 +17,7 @@ async fn quiet_hub() -> TestApp {
     let app = spawn_app_with(|config| {
         let hour = Duration::from_secs(3600);
         config.tuning.outbox_poll = hour;
+        config.tuning.outbox_wake_on_enqueue = false;
         config.tuning.key_usage_flush = hour;
         config.tuning.rate_limit_sweep = hour;
         config.tuning.token_keeper_interval = hour;
