@@ -54,7 +54,11 @@ pub async fn run(args: MeasureArgs) -> anyhow::Result<()> {
     Testbed::run(plan, async |bed| measure(bed, &args, &receiver).await).await
 }
 
-async fn measure(bed: &Testbed, args: &MeasureArgs, receiver: &WebhookReceiver) -> anyhow::Result<()> {
+async fn measure(
+    bed: &Testbed,
+    args: &MeasureArgs,
+    receiver: &WebhookReceiver,
+) -> anyhow::Result<()> {
     let hosts = Arc::new(bed.connect_end_users("host", args.hosts).await?);
     let tokens = bed.direct_tokens(args.hosts).await?;
     let mut off_paths = Vec::new();
@@ -205,8 +209,13 @@ impl StoreCounts {
             .await
             .ok()?;
         let total = |name: &str| {
-            text.lines()
-                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            text.lines().find_map(|line| {
+                line.strip_prefix(name)?
+                    .strip_prefix(' ')?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
         };
         Some(Self {
             statements: total("convene_db_statements_total")?,

@@ -964,3 +964,48 @@ async fn a_request_waits_for_a_sync_already_working_on_the_event_and_sees_its_ow
     assert!(removed["conferencing"]["join_url"].is_null());
     assert!(app.zoom_meetings(ANA).await.is_empty());
 }
+
+/// A hub that works its outbox only once an hour, but is woken by what it commits.
+async fn hub_woken_by_deliveries() -> (TestApp, TestTenant, crate::notifications::Receiver) {
+    let app = spawn_app_with(|config| {
+        config.tuning.outbox_poll = Duration::from_secs(3600);
+    })
+    .await;
+    let hooks = crate::notifications::Receiver::start(&[], 200).await;
+    let tenant = app.create_tenant_with_webhook("Calm", &hooks.url()).await;
+    assert_eq!(
+        app.connect_as(&tenant, "t-1", ANA).await["status"],
+        "connected"
+    );
+    (app, tenant, hooks)
+}
+
+#[tokio::test]
+async fn a_webhook_goes_out_when_it_is_committed_not_at_the_next_tick() {
+    let (app, tenant, hooks) = hub_woken_by_deliveries().await;
+    let event = app.put_standard_session(&tenant).await;
+    assert_eq!(event["conferencing"]["status"], "ready", "{event}");
+    let ready = told(&hooks, "event.conferencing.ready").await;
+    assert_eq!(ready["data"]["event_id"], "appt-1");
+}
+
+#[tokio::test]
+async fn a_backlog_larger_than_one_pass_drains_without_waiting_for_ticks() {
+    let (app, tenant, hooks) = hub_woken_by_deliveries().await;
+    // Written behind the hub's back (another process, say): nothing wakes the worker yet.
+    let mut backlog = Vec::new();
+    for _ in 0..150 {
+        backlog.push(crate::notifications::enqueue_link_connected(&app, &tenant.id).await);
+    }
+    // One create wakes it; every pass comes back full until the backlog is gone.
+    app.put_standard_session(&tenant).await;
+    for _ in 0..200 {
+        let received: std::collections::HashSet<String> =
+            hooks.requests().iter().map(|r| r.id.clone()).collect();
+        if backlog.iter().all(|id| received.contains(id)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the backlog was not drained");
+}
