@@ -48,11 +48,11 @@ const POSTGRES_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A handle on the hub's database; cheap to clone.
 ///
-/// Work comes in units: [`Store::write`] runs one unit of writes in a transaction of its own
+/// Writes come in units: [`Store::write`] runs one unit of work in a transaction of its own
 /// (on PostgreSQL a pooled connection for the unit; on SQLite the single writer, which
-/// commits queued units in groups), and a read that needs several statements holds one
-/// connection through [`Store::read`]. Nothing above the store can tell which database it
-/// runs on.
+/// commits queued units in groups). Nothing above the store can tell which database it runs
+/// on. Reads take a pooled connection per statement, so the hot paths read what they need
+/// in one statement each.
 #[derive(Clone, Debug)]
 pub struct Store {
     /// The pool; a statement run on it alone commits on its own.
@@ -138,18 +138,6 @@ impl Store {
         let value = work(&txn).await?;
         txn.commit().await?;
         self.counts.write_transaction();
-        Ok(value)
-    }
-
-    /// Runs `work`, a read of several statements, on one connection held for all of them
-    /// (a consistent snapshot too).
-    pub async fn read<T, F>(&self, work: F) -> anyhow::Result<T>
-    where
-        F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, anyhow::Result<T>>,
-    {
-        let txn = self.transactions.begin().await?;
-        let value = work(&txn).await?;
-        txn.commit().await?;
         Ok(value)
     }
 
