@@ -229,26 +229,18 @@ impl Store {
                     )
                     .col_expr(
                         event::Column::NextSyncAt,
-                        Expr::case(
-                            Expr::col(event::Column::Version).eq(created.version),
-                            Expr::value(Option::<i64>::None),
-                        )
-                        .finally(Expr::col(event::Column::NextSyncAt))
-                        .into(),
+                        settled_unless_changed(created.version),
                     )
                     .filter(event::Column::Id.eq(created.event_id))
                     .exec(txn)
                     .await?;
-                link::Entity::update_many()
-                    .col_expr(
-                        link::Column::LastUsedAt,
-                        Expr::value(created.audit.created_at.0),
-                    )
-                    .filter(link::Column::ApplicationId.eq(created.application_id))
-                    .filter(link::Column::EndUserId.eq(created.host_end_user_id))
-                    .exec(txn)
-                    .await?;
-                insert_audit_entries(txn, vec![created.audit]).await?;
+                note_meeting_activity(
+                    txn,
+                    &created.application_id,
+                    &created.host_end_user_id,
+                    created.audit,
+                )
+                .await?;
                 insert_deliveries(txn, created.deliveries).await
             })
         })
@@ -305,14 +297,13 @@ impl Store {
                     .filter(event::Column::Id.eq(synced.event_id))
                     .exec(txn)
                     .await?;
-                mark_link_used(
+                note_meeting_activity(
                     txn,
                     &synced.application_id,
                     &synced.host_end_user_id,
-                    synced.audit.created_at,
+                    synced.audit,
                 )
-                .await?;
-                insert_audit_entries(txn, vec![synced.audit]).await
+                .await
             })
         })
         .await
@@ -338,14 +329,13 @@ impl Store {
                         .exec(txn)
                         .await?;
                 }
-                mark_link_used(
+                note_meeting_activity(
                     txn,
                     &deleted.application_id,
                     &deleted.host_end_user_id,
-                    deleted.audit.created_at,
+                    deleted.audit,
                 )
-                .await?;
-                insert_audit_entries(txn, vec![deleted.audit]).await
+                .await
             })
         })
         .await
@@ -489,13 +479,7 @@ impl Store {
         entry: NewAuditEntry,
     ) -> anyhow::Result<()> {
         let txn = self.begin_write().await?;
-        link::Entity::update_many()
-            .col_expr(link::Column::LastUsedAt, Expr::value(entry.created_at.0))
-            .filter(link::Column::ApplicationId.eq(event.application_id.as_str()))
-            .filter(link::Column::EndUserId.eq(event.host_end_user_id.as_str()))
-            .exec(&txn)
-            .await?;
-        insert_audit_entries(&txn, vec![entry]).await?;
+        note_meeting_activity(&txn, &event.application_id, &event.host_end_user_id, entry).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -657,20 +641,21 @@ fn settled_unless_changed(version: i64) -> Expr {
     .into()
 }
 
-/// The application's end user's link as used at `at`.
-async fn mark_link_used<C: ConnectionTrait>(
+/// Records something done to a meeting in the host's Zoom account, on `db`: the audit
+/// entry, and the host's link (of `application_id`'s end user `end_user_id`) as used then.
+async fn note_meeting_activity<C: ConnectionTrait>(
     db: &C,
     application_id: &str,
     end_user_id: &str,
-    at: Timestamp,
+    entry: NewAuditEntry,
 ) -> anyhow::Result<()> {
     link::Entity::update_many()
-        .col_expr(link::Column::LastUsedAt, Expr::value(at.0))
+        .col_expr(link::Column::LastUsedAt, Expr::value(entry.created_at.0))
         .filter(link::Column::ApplicationId.eq(application_id))
         .filter(link::Column::EndUserId.eq(end_user_id))
         .exec(db)
         .await?;
-    Ok(())
+    insert_audit_entries(db, vec![entry]).await
 }
 
 /// Changes that forget the event's meeting.
