@@ -59,7 +59,7 @@ impl Default for NotifierSettings {
                 .map(Duration::from_secs)
                 .collect(),
             batch_size: 64,
-            concurrency: 16,
+            concurrency: 64,
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
             email_timeout: Duration::from_secs(30),
@@ -154,11 +154,21 @@ mod tests {
 
     #[test]
     fn the_lease_outlasts_a_whole_batch() {
-        let settings = NotifierSettings::default();
+        let settings = NotifierSettings {
+            batch_size: 64,
+            concurrency: 16,
+            ..NotifierSettings::default()
+        };
         // 64 rows through 16 slots is 4 rounds, plus one to spare.
         assert_eq!(
             settings.lease(settings.request_timeout),
             Duration::from_secs(50)
+        );
+        // The defaults send a whole batch at once: one round, plus one to spare.
+        let defaults = NotifierSettings::default();
+        assert_eq!(
+            defaults.lease(defaults.request_timeout),
+            Duration::from_secs(20)
         );
     }
 

@@ -27,7 +27,7 @@ use super::signature::{SigningKey, SigningKeys};
 use super::{Notifier, NotifierSettings, shorten};
 use crate::domain::{Link, RemovalReason, Timestamp, new_id};
 use crate::store::applications::Application;
-use crate::store::deliveries::{AttemptRecord, ClaimedDelivery, NewDelivery, NextStep};
+use crate::store::deliveries::{AttemptRecord, Attempted, ClaimedDelivery, NewDelivery, NextStep};
 use crate::vault::{Purpose, SealContext};
 
 /// Longest error text stored for an attempt.
@@ -210,7 +210,8 @@ impl Failure {
 
 impl Notifier {
     /// One worker pass over the webhook outbox: claims due deliveries, POSTs them
-    /// (`concurrency` at once) and records each attempt and what follows it.
+    /// (`concurrency` at once) and records the attempts and what follows each in one unit of
+    /// work.
     ///
     /// # Errors
     ///
@@ -238,20 +239,30 @@ impl Notifier {
             .iter()
             .map(|delivery| self.attempt(delivery, targets.get(&delivery.application_id)))
             .collect();
-        let results: Vec<anyhow::Result<NextStep>> = futures_util::stream::iter(attempts)
+        let attempted: Vec<Attempted> = futures_util::stream::iter(attempts)
             .buffer_unordered(self.settings.concurrency.max(1))
             .collect()
             .await;
         let mut report = DeliveryReport::default();
-        for result in results {
-            match result {
-                Ok(NextStep::Delivered) => report.delivered += 1,
-                Ok(NextStep::RetryAt(_)) => report.retrying += 1,
-                Ok(NextStep::GiveUp) => report.failed += 1,
-                Err(error) => {
-                    tracing::warn!(error = ?error, "could not record a webhook attempt; it will be made again");
-                    report.unrecorded += 1;
+        let nexts: Vec<NextStep> = attempted.iter().map(|attempt| attempt.next).collect();
+        match self.store.record_delivery_attempts(attempted).await {
+            Ok(held) => {
+                for (next, held) in nexts.into_iter().zip(held) {
+                    if !held {
+                        tracing::warn!(
+                            "a delivery's lease ran out during its attempt; its new holder decides what follows"
+                        );
+                    }
+                    match next {
+                        NextStep::Delivered => report.delivered += 1,
+                        NextStep::RetryAt(_) => report.retrying += 1,
+                        NextStep::GiveUp => report.failed += 1,
+                    }
                 }
+            }
+            Err(error) => {
+                tracing::warn!(error = ?error, "could not record the pass's webhook attempts; they will be made again");
+                report.unrecorded = u32::try_from(nexts.len()).unwrap_or(u32::MAX);
             }
         }
         Ok(report)
@@ -326,18 +337,14 @@ impl Notifier {
         })
     }
 
-    /// Makes one attempt and records it; returns what follows.
+    /// Makes one attempt; returns it with what follows, for the pass to record.
     #[tracing::instrument(skip_all, fields(
         delivery_id = %delivery.id,
         application_id = %delivery.application_id,
         event_type = %delivery.event_type,
         attempt = delivery.attempts + 1,
     ))]
-    async fn attempt(
-        &self,
-        delivery: &ClaimedDelivery,
-        target: Option<&Target>,
-    ) -> anyhow::Result<NextStep> {
+    async fn attempt(&self, delivery: &ClaimedDelivery, target: Option<&Target>) -> Attempted {
         let attempted_at = Timestamp::now();
         let started = Instant::now();
         let answer = match target {
@@ -378,25 +385,16 @@ impl Notifier {
             }
             (_, error) => tracing::warn!(?error, "webhook delivery given up"),
         }
-        let held = self
-            .store
-            .record_delivery_attempt(
-                delivery,
-                AttemptRecord {
-                    attempted_at,
-                    duration_ms,
-                    response_status,
-                    error: error.map(|error| shorten(&error, MAX_ERROR_CHARS)),
-                },
-                next,
-            )
-            .await?;
-        if !held {
-            tracing::warn!(
-                "the delivery's lease ran out during the attempt; its new holder decides what follows"
-            );
+        Attempted {
+            delivery: delivery.clone(),
+            record: AttemptRecord {
+                attempted_at,
+                duration_ms,
+                response_status,
+                error: error.map(|error| shorten(&error, MAX_ERROR_CHARS)),
+            },
+            next,
         }
-        Ok(next)
     }
 
     /// Signs and POSTs the stored body; the answer's status, or why there was none.

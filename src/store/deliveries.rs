@@ -4,8 +4,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 use super::Store;
@@ -73,6 +73,14 @@ pub enum NextStep {
     RetryAt(Timestamp),
     /// Stop trying: the delivery stays visible as `failed`.
     GiveUp,
+}
+
+/// One attempt at a claimed delivery, to be recorded.
+#[derive(Clone, Debug)]
+pub struct Attempted {
+    pub delivery: ClaimedDelivery,
+    pub record: AttemptRecord,
+    pub next: NextStep,
 }
 
 /// Inserts outbox rows, due at once, on `db`: the caller's transaction (so a state change
@@ -165,18 +173,16 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Logs an attempt and moves the delivery on (delivered, retry at, or failed), releasing the
-    /// lease. Returns `false` when the lease had been lost (it expired and another worker took
-    /// the row): the attempt is still logged, but the delivery is left to its new holder.
-    #[tracing::instrument(skip_all, fields(delivery_id = %delivery.id, ?next))]
-    pub async fn record_delivery_attempt(
+    /// Logs a pass's attempts and moves each delivery on (delivered, retry at, or failed),
+    /// releasing its lease, all in one unit of work. For each attempt, in order, `false` when
+    /// the lease had been lost (it expired and another worker took the row): the attempt is
+    /// still logged, but the delivery is left to its new holder.
+    #[tracing::instrument(skip_all, fields(attempts = attempts.len()))]
+    pub async fn record_delivery_attempts(
         &self,
-        delivery: &ClaimedDelivery,
-        attempt: AttemptRecord,
-        next: NextStep,
-    ) -> anyhow::Result<bool> {
-        let delivery = delivery.clone();
-        self.write(move |txn| Box::pin(record_attempt(txn, delivery, attempt, next)))
+        attempts: Vec<Attempted>,
+    ) -> anyhow::Result<Vec<bool>> {
+        self.write(move |txn| Box::pin(record_attempts(txn, attempts)))
             .await
     }
 
@@ -243,12 +249,47 @@ fn claimable(now: Timestamp) -> Condition {
 }
 
 /// Logs an attempt and moves the delivery on, on `txn`; `false` when the lease was lost.
-async fn record_attempt(
+async fn record_attempts(
     txn: &DatabaseTransaction,
-    delivery: ClaimedDelivery,
-    attempt: AttemptRecord,
+    attempts: Vec<Attempted>,
+) -> anyhow::Result<Vec<bool>> {
+    let mut held = Vec::with_capacity(attempts.len());
+    let mut logged = Vec::with_capacity(attempts.len());
+    for Attempted {
+        delivery,
+        record,
+        next,
+    } in attempts
+    {
+        let (still_held, exists) = move_on(txn, &delivery, &record, next).await?;
+        held.push(still_held);
+        if exists {
+            logged.push(webhook_attempt::ActiveModel {
+                id: Set(new_id("wat")),
+                delivery_id: Set(delivery.id),
+                attempted_at: Set(record.attempted_at),
+                response_status: Set(record.response_status.map(i32::from)),
+                error: Set(record.error),
+                duration_ms: Set(record.duration_ms),
+            });
+        }
+    }
+    if !logged.is_empty() {
+        webhook_attempt::Entity::insert_many(logged)
+            .exec(txn)
+            .await?;
+    }
+    Ok(held)
+}
+
+/// Moves one delivery on after an attempt: whether its lease was still held, and whether it
+/// still exists (one deleted meanwhile, with its application, has nothing to log against).
+async fn move_on(
+    txn: &DatabaseTransaction,
+    delivery: &ClaimedDelivery,
+    attempt: &AttemptRecord,
     next: NextStep,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<(bool, bool)> {
     let (status, next_attempt_at, delivered_at) = match next {
         NextStep::Delivered => (status::DELIVERED, None, Some(attempt.attempted_at.0)),
         NextStep::RetryAt(at) => (status::PENDING, Some(at.0), None),
@@ -289,24 +330,10 @@ async fn record_attempt(
         .exec(txn)
         .await?;
     let held = updated.rows_affected == 1;
-    if !held
-        && webhook_delivery::Entity::find_by_id(delivery.id.clone())
+    let exists = held
+        || webhook_delivery::Entity::find_by_id(delivery.id.clone())
             .one(txn)
             .await?
-            .is_none()
-    {
-        // Deleted meanwhile (its application was removed): nothing left to log against.
-        return Ok(false);
-    }
-    webhook_attempt::ActiveModel {
-        id: Set(new_id("wat")),
-        delivery_id: Set(delivery.id.clone()),
-        attempted_at: Set(attempt.attempted_at),
-        response_status: Set(attempt.response_status.map(i32::from)),
-        error: Set(attempt.error),
-        duration_ms: Set(attempt.duration_ms),
-    }
-    .insert(txn)
-    .await?;
-    Ok(held)
+            .is_some();
+    Ok((held, exists))
 }

@@ -68,7 +68,7 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects with a pool of `max_connections`. SQLite runs in WAL mode with a busy
+    /// Connects with a pool of `max_connections` (on SQLite, at most one per core). SQLite runs in WAL mode with a busy
     /// timeout (so the CLI and other processes on the same file queue instead of failing
     /// with "database is locked") and one writer connection besides the pool; PostgreSQL
     /// cancels statements that run past a timeout. A connection is not pinged on checkout:
@@ -76,7 +76,7 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<Self> {
         let counts = Counts::default();
-        let mut db = open_pool(url, max_connections).await?;
+        let mut db = open_pool(url, read_connections(url, max_connections)).await?;
         let backend = db.get_database_backend();
         let mut transactions = match backend {
             DatabaseBackend::Sqlite => {
@@ -207,6 +207,17 @@ async fn open_pool(url: &SecretString, max_connections: u32) -> anyhow::Result<D
     Database::connect(options)
         .await
         .context("cannot connect to the database named by CONVENE_DATABASE_URL")
+}
+
+/// The pool size for `url`. A SQLite connection is a thread of its own that every statement
+/// hops to and back; in WAL mode reads never wait for a lock, so connections beyond the
+/// cores only add threads switching on the same cores.
+fn read_connections(url: &SecretString, max_connections: u32) -> u32 {
+    if !url.expose_secret().starts_with("sqlite:") {
+        return max_connections;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    max_connections.min(u32::try_from(cores).unwrap_or(u32::MAX).max(2))
 }
 
 /// Counts every statement run on `db`; `autocommit` when its statements commit one by one.
