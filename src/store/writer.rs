@@ -9,8 +9,8 @@ use std::any::Any;
 
 use futures_util::future::BoxFuture;
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -18,6 +18,8 @@ use super::counts::Counts;
 
 /// Units of work committed together at most.
 const MAX_GROUP: usize = 64;
+/// The name of each unit's savepoint.
+const SAVEPOINT: &str = "unit";
 /// Units waiting for the writer before callers wait to queue.
 const QUEUE: usize = 1024;
 
@@ -106,6 +108,7 @@ async fn commit_group(db: &DatabaseConnection, group: &mut Vec<Unit>, counts: &C
         let outcome = in_savepoint(&txn, unit.work).await;
         done.push((unit.answer, outcome));
     }
+    // The commit releases every savepoint still open.
     match txn.commit().await {
         Ok(()) => {
             for (answer, outcome) in done {
@@ -124,19 +127,20 @@ async fn commit_group(db: &DatabaseConnection, group: &mut Vec<Unit>, counts: &C
     }
 }
 
-/// Runs one unit in a savepoint of the group's transaction.
+/// Runs one unit in a savepoint of the group's transaction. A unit that succeeds leaves its
+/// savepoint open (the next unit's nests inside it, and the commit releases them all), so a
+/// unit costs one statement more than its own; one that fails is rolled back to its
+/// savepoint, the units before it untouched.
 async fn in_savepoint(txn: &DatabaseTransaction, work: Work) -> Outcome {
-    let savepoint = txn.begin().await?;
-    match work(&savepoint).await {
-        Ok(value) => {
-            savepoint.commit().await?;
-            Ok(value)
-        }
-        Err(error) => {
-            savepoint.rollback().await?;
-            Err(error)
-        }
+    txn.execute_unprepared(&format!("SAVEPOINT {SAVEPOINT}"))
+        .await?;
+    let outcome = work(txn).await;
+    if outcome.is_err() {
+        // The most recent savepoint of that name: this unit's.
+        txn.execute_unprepared(&format!("ROLLBACK TO {SAVEPOINT}"))
+            .await?;
     }
+    outcome
 }
 
 /// The database could not take the group: each caller hears it as an outage (503).
@@ -149,4 +153,70 @@ fn stopped() -> anyhow::Error {
         "the database writer has stopped".to_owned(),
     ))
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Statement};
+    use secrecy::SecretString;
+
+    use crate::store::Store;
+
+    async fn rows(store: &Store) -> Vec<i64> {
+        let db = store.connection();
+        db.query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT x FROM t ORDER BY x",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<i64>("", "x").unwrap())
+        .collect()
+    }
+
+    /// Units queued together commit together; the one that fails leaves nothing behind and
+    /// the others keep their writes.
+    #[tokio::test]
+    async fn a_failing_unit_leaves_the_rest_of_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+        let store = Store::connect(&SecretString::from(url), 2).await.unwrap();
+        store
+            .connection()
+            .execute_unprepared("CREATE TABLE t (x INTEGER NOT NULL)")
+            .await
+            .unwrap();
+        let insert = |x: i64, then_fail: bool| {
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |txn| {
+                        Box::pin(async move {
+                            txn.execute_unprepared(&format!("INSERT INTO t VALUES ({x})"))
+                                .await?;
+                            anyhow::ensure!(!then_fail, "unit {x} fails");
+                            Ok(x)
+                        })
+                    })
+                    .await
+            }
+        };
+        let (first, second, third, fourth) = tokio::join!(
+            insert(1, false),
+            insert(2, true),
+            insert(3, false),
+            insert(4, true)
+        );
+        assert_eq!(first.unwrap(), 1);
+        assert!(second.unwrap_err().to_string().contains("unit 2 fails"));
+        assert_eq!(third.unwrap(), 3);
+        assert!(fourth.is_err());
+        assert_eq!(rows(&store).await, [1, 3]);
+        assert_eq!(
+            store.counted().write_transactions,
+            2,
+            "one per unit that committed"
+        );
+    }
 }
