@@ -71,6 +71,14 @@ pub struct KnownHost {
     pub credential: Option<Credential>,
 }
 
+/// The connected host of a new event, as read with the request.
+pub struct ConnectedHost {
+    /// The application's id for the end user.
+    pub external_id: String,
+    pub link: HostLink,
+    pub credential: Credential,
+}
+
 /// Brings meetings in step.
 pub struct Meetings<'a> {
     pub store: &'a Store,
@@ -102,12 +110,11 @@ impl Meetings<'_> {
         &self,
         application: &Application,
         event: Event,
-        host: &str,
-        credential: &Credential,
+        host: &ConnectedHost,
         request: &MeetingRequest,
     ) -> anyhow::Result<Event> {
         match self
-            .create_recorded(application, &event, host, credential, request)
+            .create_recorded(application, &event, host, request)
             .await
         {
             Ok(ready) => Ok(ready),
@@ -127,10 +134,10 @@ impl Meetings<'_> {
         &self,
         application: &Application,
         event: &Event,
-        host: &str,
-        credential: &Credential,
+        host: &ConnectedHost,
         request: &MeetingRequest,
     ) -> Result<Event, ConferencingError> {
+        let credential = &host.credential;
         let api = self.api;
         let meeting = self
             .broker
@@ -154,12 +161,13 @@ impl Meetings<'_> {
             next_sync_at: None,
             ..event.clone()
         };
-        let ready_event = AppEvent::ConferencingReady(event_view(&ready, host));
+        let ready_event = AppEvent::ConferencingReady(event_view(&ready, &host.external_id));
         self.store
             .record_created_meeting(CreatedMeeting {
                 event_id: ready.id.clone(),
                 application_id: ready.application_id.clone(),
                 host_end_user_id: ready.host_end_user_id.clone(),
+                link_last_used_at: host.link.last_used_at,
                 version: ready.version,
                 meeting_id: meeting.id.to_string(),
                 credential_id: credential.id.clone(),
@@ -195,6 +203,7 @@ impl Meetings<'_> {
         let own_credential = host
             .credential
             .filter(|credential| event.meeting_credential_id.as_ref() == Some(&credential.id));
+        let link_last_used_at = host.link.as_ref().and_then(|link| link.last_used_at);
         let step = next_step(&event, host.link);
         let outcome = match (step, own_credential) {
             (Step::Done, _) => {
@@ -208,7 +217,7 @@ impl Meetings<'_> {
                 }));
             }
             (Step::Update, Some(credential)) => {
-                self.update_recorded(application, &event, &credential, request)
+                self.update_recorded(application, &event, &credential, link_last_used_at, request)
                     .await
             }
             // No meeting, and none being made: the row goes at once.
@@ -227,7 +236,7 @@ impl Meetings<'_> {
                 },
                 Some(credential),
             ) if event.meeting_create_started_at.is_none() => self
-                .delete_recorded(application, &event, &credential)
+                .delete_recorded(application, &event, &credential, link_last_used_at)
                 .await
                 .map(|()| Some(None)),
             _ => Ok(None),
@@ -254,6 +263,7 @@ impl Meetings<'_> {
         application: &Application,
         event: &Event,
         credential: &Credential,
+        link_last_used_at: Option<Timestamp>,
         request: Option<MeetingRequest>,
     ) -> Result<Option<Option<Event>>, ConferencingError> {
         let Some(meeting_id) = meeting_id(event) else {
@@ -287,7 +297,7 @@ impl Meetings<'_> {
             Timestamp::now(),
         );
         self.store
-            .record_meeting_updated(synced(event, audit))
+            .record_meeting_updated(synced(event, link_last_used_at, audit))
             .await?;
         Ok(Some(Some(Event {
             synced_version: Some(event.version),
@@ -304,6 +314,7 @@ impl Meetings<'_> {
         application: &Application,
         event: &Event,
         credential: &Credential,
+        link_last_used_at: Option<Timestamp>,
     ) -> Result<(), ConferencingError> {
         let Some(meeting_id) = meeting_id(event) else {
             return Ok(());
@@ -328,7 +339,7 @@ impl Meetings<'_> {
             Timestamp::now(),
         );
         self.store
-            .record_meeting_deleted(synced(event, audit))
+            .record_meeting_deleted(synced(event, link_last_used_at, audit))
             .await?;
         Ok(())
     }
@@ -727,11 +738,16 @@ impl Meetings<'_> {
 }
 
 /// A meeting change of `event` to record with `audit`.
-fn synced(event: &Event, audit: NewAuditEntry) -> SyncedMeeting {
+fn synced(
+    event: &Event,
+    link_last_used_at: Option<Timestamp>,
+    audit: NewAuditEntry,
+) -> SyncedMeeting {
     SyncedMeeting {
         event_id: event.id.clone(),
         application_id: event.application_id.clone(),
         host_end_user_id: event.host_end_user_id.clone(),
+        link_last_used_at,
         version: event.version,
         audit,
     }

@@ -13,7 +13,7 @@ mod zoom_inbox;
 pub use broker::{BrokerSettings, TokenBroker, UpkeepReport};
 pub use connections::{Connections, ZOOM};
 pub use mapping::meeting_request;
-pub use meetings::{KnownHost, Meetings, SyncSettings};
+pub use meetings::{ConnectedHost, KnownHost, Meetings, SyncSettings};
 pub use sign_in::SignedInWithZoom;
 pub use view::{EventView, event_view};
 pub use zoom_changes::ZoomChange;

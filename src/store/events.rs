@@ -1,5 +1,7 @@
 //! Queries over events: the applications' events and the state of their Zoom meetings.
 
+use std::time::Duration;
+
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
@@ -34,6 +36,18 @@ pub struct HostLink {
     pub credential_id: String,
     /// `active` or `needs_reauth`.
     pub status: String,
+    /// When it was last used for a meeting, as read.
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl From<link::Model> for HostLink {
+    fn from(link: link::Model) -> Self {
+        Self {
+            credential_id: link.credential_id,
+            status: link.status,
+            last_used_at: link.last_used_at,
+        }
+    }
 }
 
 /// What a write to an event starts from, read in one statement: the event as stored (if
@@ -49,10 +63,7 @@ pub struct EventContext {
 impl EventContext {
     /// The link the host meets through, if connected.
     pub fn host_link(&self) -> Option<HostLink> {
-        self.link.as_ref().map(|link| HostLink {
-            credential_id: link.credential_id.clone(),
-            status: link.status.clone(),
-        })
+        self.link.clone().map(HostLink::from)
     }
 }
 
@@ -62,6 +73,8 @@ pub struct CreatedMeeting {
     pub application_id: String,
     /// The host, whose link is used now.
     pub host_end_user_id: String,
+    /// When the host's link was last used, as read with the event.
+    pub link_last_used_at: Option<Timestamp>,
     /// The event's version the meeting reflects; a later version stays due for sync.
     pub version: i64,
     pub meeting_id: String,
@@ -96,6 +109,8 @@ pub struct SyncedMeeting {
     pub application_id: String,
     /// The host, whose link is used now.
     pub host_end_user_id: String,
+    /// When the host's link was last used, as read with the event.
+    pub link_last_used_at: Option<Timestamp>,
     /// The event's version the meeting now reflects.
     pub version: i64,
     pub audit: NewAuditEntry,
@@ -238,6 +253,7 @@ impl Store {
                     txn,
                     &created.application_id,
                     &created.host_end_user_id,
+                    created.link_last_used_at,
                     created.audit,
                 )
                 .await?;
@@ -301,6 +317,7 @@ impl Store {
                     txn,
                     &synced.application_id,
                     &synced.host_end_user_id,
+                    synced.link_last_used_at,
                     synced.audit,
                 )
                 .await
@@ -333,6 +350,7 @@ impl Store {
                     txn,
                     &deleted.application_id,
                     &deleted.host_end_user_id,
+                    deleted.link_last_used_at,
                     deleted.audit,
                 )
                 .await
@@ -382,10 +400,7 @@ impl Store {
             .filter(link::Column::EndUserId.eq(end_user_row_id))
             .one(self.connection())
             .await?
-            .map(|link| HostLink {
-                credential_id: link.credential_id,
-                status: link.status,
-            }))
+            .map(HostLink::from))
     }
 
     pub async fn find_event_by_id(&self, id: &str) -> anyhow::Result<Option<Event>> {
@@ -479,7 +494,14 @@ impl Store {
         entry: NewAuditEntry,
     ) -> anyhow::Result<()> {
         let txn = self.begin_write().await?;
-        note_meeting_activity(&txn, &event.application_id, &event.host_end_user_id, entry).await?;
+        note_meeting_activity(
+            &txn,
+            &event.application_id,
+            &event.host_end_user_id,
+            None,
+            entry,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -642,21 +664,33 @@ fn settled_unless_changed(version: i64) -> Expr {
 }
 
 /// Records something done to a meeting in the host's Zoom account, on `db`: the audit
-/// entry, and the host's link (of `application_id`'s end user `end_user_id`) as used then.
+/// entry, and the host's link (of `application_id`'s end user `end_user_id`) as used then,
+/// unless `last_used_at` (as read, `None` when never used or not known) is less than
+/// [`LINK_USE_RESOLUTION`] before: the account page shows a link's last use to the minute,
+/// and a busy host's every meeting need not rewrite it.
 async fn note_meeting_activity<C: ConnectionTrait>(
     db: &C,
     application_id: &str,
     end_user_id: &str,
+    last_used_at: Option<Timestamp>,
     entry: NewAuditEntry,
 ) -> anyhow::Result<()> {
-    link::Entity::update_many()
-        .col_expr(link::Column::LastUsedAt, Expr::value(entry.created_at.0))
-        .filter(link::Column::ApplicationId.eq(application_id))
-        .filter(link::Column::EndUserId.eq(end_user_id))
-        .exec(db)
-        .await?;
+    let recently_used = last_used_at.is_some_and(|last| {
+        last <= entry.created_at && entry.created_at < last.plus(LINK_USE_RESOLUTION)
+    });
+    if !recently_used {
+        link::Entity::update_many()
+            .col_expr(link::Column::LastUsedAt, Expr::value(entry.created_at.0))
+            .filter(link::Column::ApplicationId.eq(application_id))
+            .filter(link::Column::EndUserId.eq(end_user_id))
+            .exec(db)
+            .await?;
+    }
     insert_audit_entries(db, vec![entry]).await
 }
+
+/// How finely a link's last use is kept.
+pub const LINK_USE_RESOLUTION: Duration = Duration::from_secs(60);
 
 /// Changes that forget the event's meeting.
 pub fn forgotten_meeting(id: &str) -> EventChanges {

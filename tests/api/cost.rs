@@ -92,9 +92,18 @@ async fn an_event_create_with_its_meeting_is_one_read_and_two_units_of_work() {
     let event: Value = response.json().await.unwrap();
     assert_eq!(event["conferencing"]["status"], "ready", "{event}");
     // The key (1) and the event with its host, link and credential (1); the event with its
-    // lease and intent (1); then the meeting (1), the link's last use (1), the audit entry
+    // lease and intent (1); then the meeting (1), the link's first use (1), the audit entry
     // (1) and the webhook (1).
-    within("a create", cost, 7, 2);
+    within("a host's first create", cost, 7, 2);
+
+    let (response, cost) = cost_of(
+        &app,
+        app.put_event(&tenant, "appt-2", &session("2030-12-01T16:00:00Z")),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    // The same, but the link's last use is less than a minute old and stays.
+    within("the next create", cost, 6, 2);
 }
 
 #[tokio::test]
@@ -150,12 +159,57 @@ async fn moving_and_deleting_an_event_are_bounded() {
     let event: Value = response.json().await.unwrap();
     assert_eq!(event["start"], "2030-12-01T15:30:00Z");
     // The key and the event with its host (2); the change taking the sync lease (1); then
-    // the synced version (1), the link's last use (1) and the audit entry (1).
-    within("a move", cost, 6, 2);
+    // the synced version (1) and the audit entry (1). The link was used by the create, less
+    // than a minute ago.
+    within("a move", cost, 5, 2);
 
     let (response, cost) = cost_of(&app, app.delete_event(&tenant, "appt-1")).await;
     assert_eq!(response.status(), 204);
     // The key and the event with its host (2); the deletion taking the sync lease (1); then
-    // the row dropped (1), the link's last use (1) and the audit entry (1).
-    within("a delete", cost, 6, 2);
+    // the row dropped (1) and the audit entry (1).
+    within("a delete", cost, 5, 2);
+}
+
+#[tokio::test]
+async fn a_link_last_used_more_than_a_minute_ago_is_marked_used_again() {
+    use sea_orm::ConnectionTrait as _;
+
+    let app = quiet_hub().await;
+    let tenant = connected(&app).await;
+    let first = app
+        .put_event(&tenant, "appt-1", &session("2030-12-01T15:00:00Z"))
+        .await;
+    assert_eq!(first.status(), 201);
+    let two_minutes_ago = convene::domain::Timestamp::now().0 - 120_000;
+    app.hub_store
+        .connection()
+        .execute_unprepared(&format!(
+            "UPDATE links SET last_used_at = {two_minutes_ago}"
+        ))
+        .await
+        .unwrap();
+
+    let (response, cost) = cost_of(
+        &app,
+        app.put_event(&tenant, "appt-2", &session("2030-12-01T16:00:00Z")),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(
+        cost.statements, 7,
+        "the link's last use is written: {cost:?}"
+    );
+    let last_used: i64 = app
+        .hub_store
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.hub_store.connection().get_database_backend(),
+            "SELECT last_used_at FROM links",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "last_used_at")
+        .unwrap();
+    assert!(last_used > two_minutes_ago + 60_000, "{last_used}");
 }

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::conferencing::{EventView, KnownHost, meeting_request};
+use crate::conferencing::{ConnectedHost, EventView, KnownHost, meeting_request};
 use crate::domain::event::{EventInput, EventSpec, Patch};
 use crate::domain::{EndUserId, Timestamp, new_id};
 use crate::http::auth::ApiCaller;
@@ -141,7 +141,9 @@ async fn create(
     now: Timestamp,
 ) -> Result<Event, ApiError> {
     let mut event = content.new_event(&application.id, event_id, now);
-    let (Patch::Set(conferencing), Some(credential)) = (&spec.conferencing, host.credential) else {
+    let (Patch::Set(conferencing), Some(link), Some(credential)) =
+        (&spec.conferencing, host.link, host.credential)
+    else {
         return Ok(state.store.insert_event(event).await?);
     };
     // The request is the event's first sync: it holds the lease, and the intent to create
@@ -152,13 +154,17 @@ async fn create(
     let event = state.store.insert_event(event).await?;
     let request = meeting_request(spec, conferencing);
     let application = application.clone();
-    let host = spec.host.as_str().to_owned();
+    let host = ConnectedHost {
+        external_id: spec.host.as_str().to_owned(),
+        link,
+        credential,
+    };
     let stored = event.clone();
     let background = state.clone();
     let synced = within_budget(state, async move {
         background
             .meetings()
-            .create_for_new_event(&application, stored, &host, &credential, &request)
+            .create_for_new_event(&application, stored, &host, &request)
             .await
             .map(Some)
     })
