@@ -4,8 +4,17 @@
 use std::path::Path;
 
 use anyhow::Context;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement};
 use url::Url;
+
+/// Totals from PostgreSQL's own statistics.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerCounts {
+    /// Transactions committed (a statement outside a transaction is one).
+    pub commits: i64,
+    /// Rows inserted, updated and deleted.
+    pub rows_written: i64,
+}
 
 /// A database made for this run.
 pub enum RunDatabase {
@@ -63,6 +72,31 @@ impl RunDatabase {
             Self::Sqlite { .. } => "SQLite",
             Self::Postgres { .. } => "PostgreSQL",
         }
+    }
+
+    /// What PostgreSQL's `pg_stat_database` has counted for this run's database so far
+    /// (`None` on SQLite). The server publishes a backend's counts within about a second.
+    pub async fn server_counts(&self) -> anyhow::Result<Option<ServerCounts>> {
+        let Self::Postgres { server, name, .. } = self else {
+            return Ok(None);
+        };
+        let admin = Database::connect(server.as_str()).await?;
+        let row = admin
+            .query_one_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT xact_commit::BIGINT AS commits, \
+                 (tup_inserted + tup_updated + tup_deleted)::BIGINT AS written \
+                 FROM pg_stat_database WHERE datname = $1",
+                [name.clone().into()],
+            ))
+            .await?
+            .context("pg_stat_database has no row for the run's database")?;
+        let counts = ServerCounts {
+            commits: row.try_get::<i64>("", "commits")?,
+            rows_written: row.try_get::<i64>("", "written")?,
+        };
+        admin.close().await?;
+        Ok(Some(counts))
     }
 
     /// Drops a PostgreSQL database (the SQLite file goes with the run's folder).

@@ -10,6 +10,7 @@ mod database;
 mod forms;
 mod hub;
 mod hub_db;
+mod hub_metrics;
 mod load;
 mod measure;
 mod million;

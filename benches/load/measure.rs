@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use url::Url;
 
+use crate::hub_metrics::Scrape;
 use crate::load::{self, Load, LoadArgs};
 use crate::processes::Process;
 use crate::receiver::WebhookReceiver;
@@ -127,6 +128,7 @@ async fn measure(
             )
             .await;
             let counted_before = StoreCounts::scrape(&bed.http, hub.base()).await;
+            let server_before = bed.database.server_counts().await?;
             let told_before = receiver.with_told(|told| told.deliveries.len());
             let (create, created) = path(
                 "(c) hub event create",
@@ -139,6 +141,18 @@ async fn measure(
             let told = receiver.with_told(|told| told.deliveries.len()) - told_before;
             let counted = StoreCounts::scrape(&bed.http, hub.base()).await;
             print_create_costs(created, counted_before.zip(counted), told);
+            if let Some(before) = server_before {
+                // Let the server publish the last backends' counts.
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                if let Some(after) = bed.database.server_counts().await? {
+                    let per_create = |n: i64| n as f64 / created.max(1) as f64;
+                    println!(
+                        "   per create, from pg_stat_database: {:.2} commits, {:.1} rows written",
+                        per_create(after.commits - before.commits),
+                        per_create(after.rows_written - before.rows_written),
+                    );
+                }
+            }
             let update = workload::hub_update(to_hub.clone(), &prefix, created);
             let (update, _) = path("(d) hub event update", load, 200, hub, update).await;
             let list = workload::hub_list(to_hub.clone());
@@ -200,26 +214,10 @@ struct StoreCounts {
 
 impl StoreCounts {
     async fn scrape(http: &reqwest::Client, hub: &str) -> Option<Self> {
-        let text = http
-            .get(format!("{hub}/metrics"))
-            .send()
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        let total = |name: &str| {
-            text.lines().find_map(|line| {
-                line.strip_prefix(name)?
-                    .strip_prefix(' ')?
-                    .trim()
-                    .parse()
-                    .ok()
-            })
-        };
+        let scrape = Scrape::of(http, hub).await?;
         Some(Self {
-            statements: total("convene_db_statements_total")?,
-            write_transactions: total("convene_db_write_transactions_total")?,
+            statements: scrape.total("convene_db_statements_total")?,
+            write_transactions: scrape.total("convene_db_write_transactions_total")?,
         })
     }
 }

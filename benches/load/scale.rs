@@ -6,6 +6,7 @@ use std::sync::Arc;
 use clap::Args;
 use url::Url;
 
+use crate::hub_metrics::Scrape;
 use crate::load::{self, LoadArgs};
 use crate::stats::Summary;
 use crate::testbed::{Testbed, TestbedPlan};
@@ -26,6 +27,10 @@ pub struct ScaleArgs {
     /// The emulator's added latency per call in the Zoom-like regime, in milliseconds.
     #[arg(long, default_value_t = 100)]
     pub zoom_latency_ms: u64,
+    /// Runs of each pair (one instance, then two) per level; the ratio printed is their
+    /// median.
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
 }
 
 /// Runs `scale` and prints its tables.
@@ -58,23 +63,55 @@ async fn scale(bed: &Testbed, args: &ScaleArgs) -> anyhow::Result<()> {
             println!();
             println!("{}", regime.heading(&load));
             println!("{}", Summary::header());
-            let run = format!("scale-{}-{}", regime.latency.as_millis(), load.concurrency);
-            let mut throughput = Vec::new();
-            for hubs in [&one_hub[..], &two_hubs[..]] {
-                let instances = hubs.len();
-                let prefix = format!("{run}-{instances}");
-                let send = workload::hub_create(target(instances), &prefix);
-                let sample = load::run(load, 201, hubs, send).await;
-                let label = format!("{instances} instance(s): event create");
-                let summary = Summary::of(&label, 201, &sample);
-                println!("{}", summary.row());
-                throughput.push(summary.rps);
+            let mut ratios = Vec::new();
+            let collisions_before = collisions(bed).await;
+            for repeat in 1..=args.repeats.max(1) {
+                let run = format!(
+                    "scale-{}-{}-{repeat}",
+                    regime.latency.as_millis(),
+                    load.concurrency
+                );
+                let mut throughput = Vec::new();
+                for hubs in [&one_hub[..], &two_hubs[..]] {
+                    let instances = hubs.len();
+                    let prefix = format!("{run}-{instances}");
+                    let send = workload::hub_create(target(instances), &prefix);
+                    let sample = load::run(load, 201, hubs, send).await;
+                    let label = format!("run {repeat}, {instances} instance(s): create");
+                    let summary = Summary::of(&label, 201, &sample);
+                    println!("{}", summary.row());
+                    throughput.push(summary.rps);
+                }
+                ratios.push(throughput[1] / throughput[0]);
             }
+            ratios.sort_by(f64::total_cmp);
+            let listed: Vec<String> = ratios.iter().map(|ratio| format!("{ratio:.2}")).collect();
             println!(
-                "   2 instances / 1 instance: {:.2}× throughput",
-                throughput[1] / throughput[0]
+                "   2 instances / 1 instance: {:.2}× throughput (median of {}: {})",
+                ratios[ratios.len() / 2],
+                ratios.len(),
+                listed.join(", ")
             );
+            match (collisions_before, collisions(bed).await) {
+                (Some(before), Some(after)) => println!(
+                    "   lease collisions counted by the hubs: {}",
+                    after - before
+                ),
+                _ => println!("   lease collisions: this hub build does not count them"),
+            }
         }
     }
     Ok(())
+}
+
+/// Leases the hub instances found held by another worker, so far, summed over instances.
+async fn collisions(bed: &Testbed) -> Option<f64> {
+    let mut total = 0.0;
+    for base in bed.hub_bases() {
+        total += Scrape::of(&bed.http, &base)
+            .await?
+            .total("convene_lease_collisions_total")
+            .unwrap_or(0.0);
+    }
+    Some(total)
 }

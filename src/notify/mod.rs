@@ -58,7 +58,7 @@ impl Default for NotifierSettings {
                 .into_iter()
                 .map(Duration::from_secs)
                 .collect(),
-            batch_size: 64,
+            batch_size: 256,
             concurrency: 64,
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
@@ -164,11 +164,11 @@ mod tests {
             settings.lease(settings.request_timeout),
             Duration::from_secs(50)
         );
-        // The defaults send a whole batch at once: one round, plus one to spare.
+        // The defaults: 256 rows through 64 slots.
         let defaults = NotifierSettings::default();
         assert_eq!(
             defaults.lease(defaults.request_timeout),
-            Duration::from_secs(20)
+            Duration::from_secs(50)
         );
     }
 

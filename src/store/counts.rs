@@ -93,6 +93,14 @@ impl Counts {
     }
 }
 
+/// Counts a lease found held by another worker (of this instance or another) when this one
+/// wanted it, or lost while this one worked under it: `convene_lease_collisions_total`, by
+/// `lease`. Instances sharing a database should rarely see one; a steady rate says they
+/// are working the same rows.
+pub(super) fn lease_collision(lease: &'static str) {
+    metrics::counter!("convene_lease_collisions_total", "lease" => lease).increment(1);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

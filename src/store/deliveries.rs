@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use super::Store;
+use super::counts::lease_collision;
 use super::entity::{webhook_attempt, webhook_delivery};
 use crate::domain::{Timestamp, new_id};
 
@@ -262,6 +263,9 @@ async fn record_attempts(
     } in attempts
     {
         let (still_held, exists) = move_on(txn, &delivery, &record, next).await?;
+        if !still_held {
+            lease_collision("webhook_delivery");
+        }
         held.push(still_held);
         if exists {
             logged.push(webhook_attempt::ActiveModel {

@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::Store;
 use super::audit::{NewAuditEntry, insert_audit_entries};
+use super::counts::lease_collision;
 use super::credentials::Credential;
 use super::deliveries::{NewDelivery, insert_deliveries};
 use super::end_users::{EndUser, EndUserDetails, upsert_end_user};
@@ -287,7 +288,10 @@ impl Store {
                     .await?;
                 match taken.into_iter().next() {
                     Some(event) => Ok((event, true)),
-                    None => Ok((changes.update(txn).await?, false)),
+                    None => {
+                        lease_collision(EVENT_SYNC_LEASE);
+                        Ok((changes.update(txn).await?, false))
+                    }
                 }
             })
         })
@@ -519,7 +523,11 @@ impl Store {
             .filter(sync_lease_free(now))
             .exec(self.connection())
             .await?;
-        Ok(result.rows_affected == 1)
+        let taken = result.rows_affected == 1;
+        if !taken {
+            lease_collision(EVENT_SYNC_LEASE);
+        }
+        Ok(taken)
     }
 
     pub async fn release_sync_lease(&self, id: &str) -> anyhow::Result<()> {
@@ -688,6 +696,9 @@ async fn note_meeting_activity<C: ConnectionTrait>(
     }
     insert_audit_entries(db, vec![entry]).await
 }
+
+/// The event sync lease, as [`lease_collision`] names it.
+const EVENT_SYNC_LEASE: &str = "event_sync";
 
 /// How finely a link's last use is kept.
 pub const LINK_USE_RESOLUTION: Duration = Duration::from_secs(60);
