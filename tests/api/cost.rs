@@ -213,3 +213,48 @@ async fn a_link_last_used_more_than_a_minute_ago_is_marked_used_again() {
         .unwrap();
     assert!(last_used > two_minutes_ago + 60_000, "{last_used}");
 }
+
+#[tokio::test]
+async fn a_sync_lease_found_held_is_counted_as_a_collision() {
+    let app = quiet_hub().await;
+    let tenant = connected(&app).await;
+    let created = app
+        .put_event(&tenant, "appt-1", &session("2030-12-01T15:00:00Z"))
+        .await;
+    assert_eq!(created.status(), 201);
+    let event = app
+        .hub_store
+        .find_live_event(&tenant.id, "appt-1")
+        .await
+        .unwrap()
+        .unwrap()
+        .event;
+    let collisions = || async {
+        app.metrics()
+            .await
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix(r#"convene_lease_collisions_total{lease="event_sync"} "#)
+            })
+            .map_or(0.0, |value| value.trim().parse::<f64>().unwrap())
+    };
+    let now = convene::domain::Timestamp::now();
+    let until = now.plus(Duration::from_secs(30));
+    let before = collisions().await;
+
+    assert!(
+        app.hub_store
+            .take_sync_lease(&event.id, now, until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !app.hub_store
+            .take_sync_lease(&event.id, now, until)
+            .await
+            .unwrap()
+    );
+
+    // The recorder is shared by every hub in this test process: at least this one.
+    assert!(collisions().await >= before + 1.0);
+}

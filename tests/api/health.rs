@@ -34,15 +34,7 @@ async fn metrics_count_requests_by_route_template_without_ids_or_keys() {
     app.get_as(&tenant.api_key, "/v1/end_users/patient-secret-id-123")
         .await;
     app.get_as("cvk_not-a-real-key", "/v1/end_users/x").await;
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains(r#"route="/v1/end_users/{end_user_id}""#),
         "route template in metrics:\n{text}"

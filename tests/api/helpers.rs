@@ -210,6 +210,18 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// The hub's `/metrics` page.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Registers an application through the admin API.
     pub async fn create_tenant(&self, name: &str) -> TestTenant {
         let response = self

@@ -50,16 +50,7 @@ async fn no_token_key_or_secret_appears_in_responses_pages_logs_or_metrics() {
             .await
             .unwrap(),
     );
-    seen.push(
-        app.client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    seen.push(app.metrics().await);
     seen.push(format!("{back:?}"));
     let detail = app.application_detail(&tenant.id).await;
     seen.push(detail.to_string());
