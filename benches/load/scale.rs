@@ -97,14 +97,16 @@ async fn scale(bed: &Testbed, args: &ScaleArgs) -> anyhow::Result<()> {
                     "   lease collisions counted by the hubs: {}",
                     after - before
                 ),
-                _ => println!("   lease collisions: this hub build does not count them"),
+                _ => println!("   lease collisions: a hub did not answer /metrics"),
             }
         }
     }
     Ok(())
 }
 
-/// Leases the hub instances found held by another worker, so far, summed over instances.
+/// Leases the hub instances found held by another worker, so far, summed over instances. A
+/// counter appears on `/metrics` at its first increment, so none listed reads as 0 (as it
+/// does for a build without the counter).
 async fn collisions(bed: &Testbed) -> Option<f64> {
     let mut total = 0.0;
     for base in bed.hub_bases() {

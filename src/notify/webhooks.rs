@@ -244,26 +244,19 @@ impl Notifier {
             .collect()
             .await;
         let mut report = DeliveryReport::default();
-        let nexts: Vec<NextStep> = attempted.iter().map(|attempt| attempt.next).collect();
-        match self.store.record_delivery_attempts(attempted).await {
-            Ok(held) => {
-                for (next, held) in nexts.into_iter().zip(held) {
-                    if !held {
-                        tracing::warn!(
-                            "a delivery's lease ran out during its attempt; its new holder decides what follows"
-                        );
-                    }
-                    match next {
-                        NextStep::Delivered => report.delivered += 1,
-                        NextStep::RetryAt(_) => report.retrying += 1,
-                        NextStep::GiveUp => report.failed += 1,
-                    }
-                }
+        for attempt in &attempted {
+            match attempt.next {
+                NextStep::Delivered => report.delivered += 1,
+                NextStep::RetryAt(_) => report.retrying += 1,
+                NextStep::GiveUp => report.failed += 1,
             }
-            Err(error) => {
-                tracing::warn!(error = ?error, "could not record the pass's webhook attempts; they will be made again");
-                report.unrecorded = u32::try_from(nexts.len()).unwrap_or(u32::MAX);
-            }
+        }
+        if let Err(error) = self.store.record_delivery_attempts(attempted).await {
+            tracing::warn!(error = ?error, "could not record the pass's webhook attempts; they will be made again");
+            report = DeliveryReport {
+                unrecorded: u32::try_from(report.claimed()).unwrap_or(u32::MAX),
+                ..DeliveryReport::default()
+            };
         }
         Ok(report)
     }

@@ -77,7 +77,7 @@ pub enum NextStep {
 }
 
 /// One attempt at a claimed delivery, to be recorded.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Attempted {
     pub delivery: ClaimedDelivery,
     pub record: AttemptRecord,
@@ -175,14 +175,11 @@ impl Store {
     }
 
     /// Logs a pass's attempts and moves each delivery on (delivered, retry at, or failed),
-    /// releasing its lease, all in one unit of work. For each attempt, in order, `false` when
-    /// the lease had been lost (it expired and another worker took the row): the attempt is
-    /// still logged, but the delivery is left to its new holder.
+    /// releasing its lease, all in one unit of work. A delivery whose lease had been lost (it
+    /// expired and another worker took the row) still has its attempt logged, but is left to
+    /// its new holder.
     #[tracing::instrument(skip_all, fields(attempts = attempts.len()))]
-    pub async fn record_delivery_attempts(
-        &self,
-        attempts: Vec<Attempted>,
-    ) -> anyhow::Result<Vec<bool>> {
+    pub async fn record_delivery_attempts(&self, attempts: Vec<Attempted>) -> anyhow::Result<()> {
         self.write(move |txn| Box::pin(record_attempts(txn, attempts)))
             .await
     }
@@ -249,12 +246,11 @@ fn claimable(now: Timestamp) -> Condition {
         .add(unleased(webhook_delivery::Column::LeaseUntil, now))
 }
 
-/// Logs an attempt and moves the delivery on, on `txn`; `false` when the lease was lost.
+/// Logs the attempts and moves their deliveries on, on `txn`.
 async fn record_attempts(
     txn: &DatabaseTransaction,
     attempts: Vec<Attempted>,
-) -> anyhow::Result<Vec<bool>> {
-    let mut held = Vec::with_capacity(attempts.len());
+) -> anyhow::Result<()> {
     let mut logged = Vec::with_capacity(attempts.len());
     for Attempted {
         delivery,
@@ -262,11 +258,14 @@ async fn record_attempts(
         next,
     } in attempts
     {
-        let (still_held, exists) = move_on(txn, &delivery, &record, next).await?;
-        if !still_held {
+        let (held, exists) = move_on(txn, &delivery, &record, next).await?;
+        if !held {
             lease_collision("webhook_delivery");
+            tracing::warn!(
+                delivery_id = %delivery.id,
+                "the delivery's lease ran out during its attempt; its new holder decides what follows"
+            );
         }
-        held.push(still_held);
         if exists {
             logged.push(webhook_attempt::ActiveModel {
                 id: Set(new_id("wat")),
@@ -283,7 +282,7 @@ async fn record_attempts(
             .exec(txn)
             .await?;
     }
-    Ok(held)
+    Ok(())
 }
 
 /// Moves one delivery on after an attempt: whether its lease was still held, and whether it

@@ -18,8 +18,10 @@ use super::counts::Counts;
 
 /// Units of work committed together at most.
 const MAX_GROUP: usize = 64;
-/// The name of each unit's savepoint.
-const SAVEPOINT: &str = "unit";
+/// Opens a unit's savepoint; every unit's has the same name.
+const OPEN_SAVEPOINT: &str = "SAVEPOINT unit";
+/// Undoes the most recent unit's writes, back to its savepoint.
+const ROLL_BACK_UNIT: &str = "ROLLBACK TO unit";
 /// Units waiting for the writer before callers wait to queue.
 const QUEUE: usize = 1024;
 
@@ -132,13 +134,10 @@ async fn commit_group(db: &DatabaseConnection, group: &mut Vec<Unit>, counts: &C
 /// unit costs one statement more than its own; one that fails is rolled back to its
 /// savepoint, the units before it untouched.
 async fn in_savepoint(txn: &DatabaseTransaction, work: Work) -> Outcome {
-    txn.execute_unprepared(&format!("SAVEPOINT {SAVEPOINT}"))
-        .await?;
+    txn.execute_unprepared(OPEN_SAVEPOINT).await?;
     let outcome = work(txn).await;
     if outcome.is_err() {
-        // The most recent savepoint of that name: this unit's.
-        txn.execute_unprepared(&format!("ROLLBACK TO {SAVEPOINT}"))
-            .await?;
+        txn.execute_unprepared(ROLL_BACK_UNIT).await?;
     }
     outcome
 }

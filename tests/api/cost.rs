@@ -60,6 +60,19 @@ fn session(start: &str) -> Value {
     })
 }
 
+/// Books `id` for `t-1` at `start` (a new event, with its meeting).
+async fn book(app: &TestApp, tenant: &TestTenant, id: &str, start: &str) {
+    let response = app.put_event(tenant, id, &session(start)).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
+/// What booking `id` cost the hub's database.
+async fn cost_of_booking(app: &TestApp, tenant: &TestTenant, id: &str, start: &str) -> Counted {
+    let before = app.hub_store.counted();
+    book(app, tenant, id, start).await;
+    app.hub_store.counted().since(before)
+}
+
 /// What `request` cost the hub's database.
 async fn cost_of<F: Future<Output = reqwest::Response>>(
     app: &TestApp,
@@ -96,12 +109,7 @@ async fn an_event_create_with_its_meeting_is_one_read_and_two_units_of_work() {
     // (1) and the webhook (1).
     within("a host's first create", cost, 7, 2);
 
-    let (response, cost) = cost_of(
-        &app,
-        app.put_event(&tenant, "appt-2", &session("2030-12-01T16:00:00Z")),
-    )
-    .await;
-    assert_eq!(response.status(), 201);
+    let cost = cost_of_booking(&app, &tenant, "appt-2", "2030-12-01T16:00:00Z").await;
     // The same, but the link's last use is less than a minute old and stays.
     within("the next create", cost, 6, 2);
 }
@@ -115,10 +123,7 @@ async fn reading_and_listing_events_is_one_statement_besides_the_key() {
         ("appt-2", "2030-12-01T16:00:00Z"),
         ("appt-3", "2030-12-01T16:30:00Z"),
     ] {
-        assert_eq!(
-            app.put_event(&tenant, id, &session(start)).await.status(),
-            201
-        );
+        book(&app, &tenant, id, start).await;
     }
 
     let (response, cost) = cost_of(&app, app.get_as(&tenant.api_key, "/v1/events?limit=2")).await;
@@ -145,10 +150,7 @@ async fn reading_and_listing_events_is_one_statement_besides_the_key() {
 async fn moving_and_deleting_an_event_are_bounded() {
     let app = quiet_hub().await;
     let tenant = connected(&app).await;
-    let created = app
-        .put_event(&tenant, "appt-1", &session("2030-12-01T15:00:00Z"))
-        .await;
-    assert_eq!(created.status(), 201);
+    book(&app, &tenant, "appt-1", "2030-12-01T15:00:00Z").await;
 
     let (response, cost) = cost_of(
         &app,
@@ -176,10 +178,7 @@ async fn a_link_last_used_more_than_a_minute_ago_is_marked_used_again() {
 
     let app = quiet_hub().await;
     let tenant = connected(&app).await;
-    let first = app
-        .put_event(&tenant, "appt-1", &session("2030-12-01T15:00:00Z"))
-        .await;
-    assert_eq!(first.status(), 201);
+    book(&app, &tenant, "appt-1", "2030-12-01T15:00:00Z").await;
     let two_minutes_ago = convene::domain::Timestamp::now().0 - 120_000;
     app.hub_store
         .connection()
@@ -189,12 +188,7 @@ async fn a_link_last_used_more_than_a_minute_ago_is_marked_used_again() {
         .await
         .unwrap();
 
-    let (response, cost) = cost_of(
-        &app,
-        app.put_event(&tenant, "appt-2", &session("2030-12-01T16:00:00Z")),
-    )
-    .await;
-    assert_eq!(response.status(), 201);
+    let cost = cost_of_booking(&app, &tenant, "appt-2", "2030-12-01T16:00:00Z").await;
     assert_eq!(
         cost.statements, 7,
         "the link's last use is written: {cost:?}"
@@ -218,10 +212,7 @@ async fn a_link_last_used_more_than_a_minute_ago_is_marked_used_again() {
 async fn a_sync_lease_found_held_is_counted_as_a_collision() {
     let app = quiet_hub().await;
     let tenant = connected(&app).await;
-    let created = app
-        .put_event(&tenant, "appt-1", &session("2030-12-01T15:00:00Z"))
-        .await;
-    assert_eq!(created.status(), 201);
+    book(&app, &tenant, "appt-1", "2030-12-01T15:00:00Z").await;
     let event = app
         .hub_store
         .find_live_event(&tenant.id, "appt-1")
