@@ -1,31 +1,35 @@
 //! The `convene` binary as an operator runs it.
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use convene::operators::{self, OperatorEmail, OperatorPassword, SignIn};
 use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
 
 use crate::helpers::{TestApp, spawn_app};
 
 /// Runs `convene ARGS` over the app's database with only the given keys configured.
-fn convene(
+async fn convene(
     app: &crate::helpers::TestApp,
     master_keys: &str,
     args: &[&str],
 ) -> std::process::Output {
+    // Run without blocking the test's runtime: the hub under test runs on it, and may hold
+    // SQLite's write lock until it is polled again.
     Command::new(env!("CARGO_BIN_EXE_convene"))
         .args(args)
         .env_clear()
         .env("CONVENE_DATABASE_URL", &app.database_url)
         .env("CONVENE_MASTER_KEYS", master_keys)
         .output()
+        .await
         .expect("convene runs")
 }
 
 /// Runs `convene ARGS` over the app's database with `stdin` piped in.
-pub fn convene_reading(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
+pub async fn convene_reading(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_convene"))
         .args(args)
         .env_clear()
@@ -41,8 +45,9 @@ pub fn convene_reading(app: &TestApp, args: &[&str], stdin: &str) -> std::proces
         .take()
         .unwrap()
         .write_all(stdin.as_bytes())
+        .await
         .unwrap();
-    child.wait_with_output().unwrap()
+    child.wait_with_output().await.unwrap()
 }
 
 const PASSWORD: &str = "a long operator passphrase";
@@ -100,7 +105,7 @@ async fn admin_list_shows_each_operator_created_and_last_signed_in_but_no_hash()
         .await
         .expect("signed in");
 
-    let listed = succeeded(&convene(&app, &app.master_keys, &["admin", "list"]));
+    let listed = succeeded(&convene(&app, &app.master_keys, &["admin", "list"]).await);
 
     let lines: Vec<&str> = listed.lines().collect();
     assert_eq!(lines.len(), 3, "a heading and two operators:\n{listed}");
@@ -133,7 +138,8 @@ async fn admin_remove_ends_the_operators_sessions_and_keeps_the_last_one_unless_
         &app,
         &app.master_keys,
         &["admin", "remove", "--email", "Night.Ops@Hub.Example"],
-    );
+    )
+    .await;
 
     assert!(succeeded(&removed).contains("night.ops@hub.example removed"));
     assert!(!console_opens(&app, &session).await, "its session ended");
@@ -146,7 +152,8 @@ async fn admin_remove_ends_the_operators_sessions_and_keeps_the_last_one_unless_
         &app,
         &app.master_keys,
         &["admin", "remove", "--email", "night.ops@hub.example"],
-    );
+    )
+    .await;
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no operator has the email"));
 
@@ -154,7 +161,8 @@ async fn admin_remove_ends_the_operators_sessions_and_keeps_the_last_one_unless_
         &app,
         &app.master_keys,
         &["admin", "remove", "--email", "day.ops@hub.example"],
-    );
+    )
+    .await;
     assert!(!last.status.success(), "the only operator stays");
     assert!(String::from_utf8_lossy(&last.stderr).contains("--force"));
     assert!(
@@ -172,9 +180,10 @@ async fn admin_remove_ends_the_operators_sessions_and_keeps_the_last_one_unless_
             "day.ops@hub.example",
             "--force",
         ],
-    );
+    )
+    .await;
     succeeded(&forced);
-    let listed = succeeded(&convene(&app, &app.master_keys, &["admin", "list"]));
+    let listed = succeeded(&convene(&app, &app.master_keys, &["admin", "list"]).await);
     assert_eq!(listed.lines().count(), 1, "no operator left:\n{listed}");
 }
 
@@ -189,7 +198,8 @@ async fn admin_password_reads_a_new_password_from_stdin_and_ends_the_operators_s
         &app,
         &["admin", "password", "--email", "ops@hub.example"],
         &format!("{new}\n"),
-    );
+    )
+    .await;
 
     let printed = succeeded(&changed);
     assert!(printed.contains("1 console session(s) ended"), "{printed}");
@@ -208,7 +218,8 @@ async fn admin_password_reads_a_new_password_from_stdin_and_ends_the_operators_s
         &app,
         &["admin", "password", "--email", "ops@hub.example"],
         "short\n",
-    );
+    )
+    .await;
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("12 to 256 characters"));
     assert!(console_opens(&app, &session).await, "nothing changed");
@@ -216,7 +227,8 @@ async fn admin_password_reads_a_new_password_from_stdin_and_ends_the_operators_s
         &app,
         &["admin", "password", "--email", "nobody@hub.example"],
         &format!("{new}\n"),
-    );
+    )
+    .await;
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no operator has the email"));
 }
@@ -235,7 +247,8 @@ async fn app_create_prints_an_application_whose_key_works() {
             "--redirect-uri",
             "https://calm.example/cb",
         ],
-    );
+    )
+    .await;
     assert!(
         output.status.success(),
         "{}",
@@ -270,7 +283,8 @@ async fn app_create_refuses_bad_input_naming_the_field() {
             "--redirect-uri",
             "not-a-url",
         ],
-    );
+    )
+    .await;
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("redirect_uris[0]"));
 }
@@ -284,7 +298,8 @@ async fn keys_rotate_reseals_and_reports() {
         &app,
         &format!("{new},{}", app.master_keys),
         &["keys", "rotate"],
-    );
+    )
+    .await;
     assert!(
         output.status.success(),
         "{}",
@@ -295,7 +310,7 @@ async fn keys_rotate_reseals_and_reports() {
 
 #[test]
 fn bad_configuration_exits_2_naming_the_variable() {
-    let output = Command::new(env!("CARGO_BIN_EXE_convene"))
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_convene"))
         .arg("migrate")
         .env_clear()
         .env("CONVENE_LISTEN", "not-an-address")

@@ -804,15 +804,15 @@ async fn no_console_page_shows_a_key_its_hash_or_a_webhook_secret() {
 }
 
 /// Runs `convene admin create --email EMAIL` over the app's database with `stdin` piped in.
-fn admin_create(app: &TestApp, email: &str, stdin: &str) -> std::process::Output {
-    convene_reading(app, &["admin", "create", "--email", email], stdin)
+async fn admin_create(app: &TestApp, email: &str, stdin: &str) -> std::process::Output {
+    convene_reading(app, &["admin", "create", "--email", email], stdin).await
 }
 
 #[tokio::test]
 async fn admin_create_reads_the_password_from_stdin_and_the_operator_can_sign_in() {
     let app = spawn_app().await;
 
-    let output = admin_create(&app, "Night.Ops@Hub.Example", &format!("{PASSWORD}\n"));
+    let output = admin_create(&app, "Night.Ops@Hub.Example", &format!("{PASSWORD}\n")).await;
 
     assert!(
         output.status.success(),
@@ -833,13 +833,13 @@ async fn admin_create_reads_the_password_from_stdin_and_the_operator_can_sign_in
         303
     );
 
-    let again = admin_create(&app, "night.ops@hub.example", &format!("{PASSWORD}\n"));
+    let again = admin_create(&app, "night.ops@hub.example", &format!("{PASSWORD}\n")).await;
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
-    let short = admin_create(&app, "day.ops@hub.example", "short\n");
+    let short = admin_create(&app, "day.ops@hub.example", "short\n").await;
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("12 to 256 characters"));
-    let bad_email = admin_create(&app, "not-an-email", &format!("{PASSWORD}\n"));
+    let bad_email = admin_create(&app, "not-an-email", &format!("{PASSWORD}\n")).await;
     assert!(!bad_email.status.success());
     assert!(String::from_utf8_lossy(&bad_email.stderr).contains("--email"));
 }
