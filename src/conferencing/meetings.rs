@@ -97,9 +97,33 @@ impl Meetings<'_> {
         if !self.store.take_sync_lease(event_id, now, until).await? {
             return Ok(false);
         }
+        self.sync_claimed(event_id).await.map(|()| true)
+    }
+
+    /// Brings in step the due events this instance has claimed (holding their sync leases,
+    /// as [`Store::claim_events_due_for_sync`] leaves them), several at once, letting go of
+    /// each lease when its event is done.
+    pub async fn sync_due(&self, limit: u64) -> anyhow::Result<()> {
+        let now = Timestamp::now();
+        let claimed = self
+            .store
+            .claim_events_due_for_sync(now, now.plus(self.settings.lease), limit)
+            .await?;
+        let passes = claimed.iter().map(|id| self.sync_claimed(id));
+        for outcome in futures_util::future::join_all(passes).await {
+            if let Err(error) = outcome {
+                tracing::warn!(error = ?error, "meeting sync failed; will retry");
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings one event's meeting in step while holding its sync lease, then lets it go.
+    #[tracing::instrument(skip(self))]
+    async fn sync_claimed(&self, event_id: &str) -> anyhow::Result<()> {
         let outcome = self.converge(event_id).await;
         self.store.release_sync_lease(event_id).await?;
-        outcome.map(|()| true)
+        outcome
     }
 
     /// Makes the meeting of `event`, just stored holding its sync lease and the intent to

@@ -192,18 +192,7 @@ const MEETING_SYNC_BATCH: u64 = 32;
 
 /// Brings due events' meetings in step (several at once).
 async fn sync_due_meetings(state: &AppState) -> anyhow::Result<()> {
-    let due = state
-        .store
-        .events_due_for_sync(Timestamp::now(), MEETING_SYNC_BATCH)
-        .await?;
-    let meetings = state.meetings();
-    let passes = due.iter().map(|id| meetings.sync(id));
-    for outcome in futures_util::future::join_all(passes).await {
-        if let Err(error) = outcome.map(drop) {
-            tracing::warn!(error = ?error, "meeting sync failed; will retry");
-        }
-    }
-    Ok(())
+    state.meetings().sync_due(MEETING_SYNC_BATCH).await
 }
 
 /// Credentials the token keeper handles per pass.

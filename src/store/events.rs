@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, IntoColumnRef, JoinType, LockBehavior, LockType, Order, Query,
+    SelectStatement,
+};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     FromQueryResult, IdenStatic, IntoActiveModel, Iterable, QueryFilter, QueryOrder, QuerySelect,
@@ -10,12 +13,13 @@ use sea_orm::{
 };
 
 use super::Store;
+use super::applications::{ApiKeyRecord, Application};
 use super::audit::{NewAuditEntry, insert_audit_entries};
 use super::counts::lease_collision;
 use super::credentials::Credential;
 use super::deliveries::{NewDelivery, insert_deliveries};
 use super::end_users::{EndUser, EndUserDetails, upsert_end_user};
-use super::entity::{credential, end_user, event, link};
+use super::entity::{api_key, application, credential, end_user, event, link};
 use crate::domain::Timestamp;
 
 /// An event as stored.
@@ -55,6 +59,9 @@ impl From<link::Model> for HostLink {
 /// any) and the named host with its link and credential (if connected).
 #[derive(Debug)]
 pub struct EventContext {
+    /// The presented key and its application, when the key is live (unknown, revoked and
+    /// malformed keys find nothing here, and nor does the rest).
+    pub key: Option<(ApiKeyRecord, Application)>,
     pub event: Option<Event>,
     pub host: Option<EndUser>,
     pub link: Option<link::Model>,
@@ -130,85 +137,98 @@ pub struct EventQuery<'a> {
 }
 
 impl Store {
-    /// The application's event `event_external_id` and its host-to-be `host_external_id`,
-    /// with the host's link and credential, in one statement.
+    /// The event `event_external_id` and its host-to-be `host_external_id` (with the host's
+    /// link and credential) of the application whose live API key hashes to `key_hash`,
+    /// with that key and application; one statement, so checking the key costs the request
+    /// no read of its own.
     pub async fn event_context(
         &self,
-        application_id: &str,
+        key_hash: &str,
         event_external_id: &str,
         host_external_id: &str,
     ) -> anyhow::Result<EventContext> {
-        let mut query = Query::select();
-        query
-            .from_subquery(
-                Query::select().expr(Expr::val(1)).to_owned(),
-                Alias::new("one"),
-            )
-            .join(
-                JoinType::LeftJoin,
-                end_user::Entity,
-                Condition::all()
-                    .add(
-                        Expr::col((end_user::Entity, end_user::Column::ApplicationId))
-                            .eq(application_id),
-                    )
-                    .add(
-                        Expr::col((end_user::Entity, end_user::Column::ExternalId))
-                            .eq(host_external_id),
-                    ),
-            );
+        let mut query = from_live_key(key_hash);
+        query.join(
+            JoinType::LeftJoin,
+            end_user::Entity,
+            Condition::all()
+                .add(key_application_is((
+                    end_user::Entity,
+                    end_user::Column::ApplicationId,
+                )))
+                .add(
+                    Expr::col((end_user::Entity, end_user::Column::ExternalId))
+                        .eq(host_external_id),
+                ),
+        );
         join_link_and_credential(&mut query);
         query.join(
             JoinType::LeftJoin,
             event::Entity,
             Condition::all()
-                .add(Expr::col((event::Entity, event::Column::ApplicationId)).eq(application_id))
+                .add(key_application_is((
+                    event::Entity,
+                    event::Column::ApplicationId,
+                )))
                 .add(Expr::col((event::Entity, event::Column::ExternalId)).eq(event_external_id)),
         );
-        self.query_context(query)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the event context query returned no row"))
-    }
-
-    /// The application's live event `event_external_id` with its host, the host's link and
-    /// credential, in one statement.
-    pub async fn live_event_context(
-        &self,
-        application_id: &str,
-        event_external_id: &str,
-    ) -> anyhow::Result<Option<EventContext>> {
-        let mut query = Query::select();
-        query.from(event::Entity).join(
-            JoinType::LeftJoin,
-            end_user::Entity,
-            Expr::col((end_user::Entity, end_user::Column::Id))
-                .equals((event::Entity, event::Column::HostEndUserId)),
-        );
-        join_link_and_credential(&mut query);
-        query
-            .and_where(Expr::col((event::Entity, event::Column::ApplicationId)).eq(application_id))
-            .and_where(Expr::col((event::Entity, event::Column::ExternalId)).eq(event_external_id))
-            .and_where(Expr::col((event::Entity, event::Column::DeletedAt)).is_null());
         self.query_context(query).await
     }
 
-    async fn query_context(
+    /// The live event `event_external_id` (with its host, the host's link and credential)
+    /// of the application whose live API key hashes to `key_hash`, with that key and
+    /// application; one statement.
+    pub async fn live_event_context(
         &self,
-        mut query: SelectStatement,
-    ) -> anyhow::Result<Option<EventContext>> {
+        key_hash: &str,
+        event_external_id: &str,
+    ) -> anyhow::Result<EventContext> {
+        let mut query = from_live_key(key_hash);
+        query
+            .join(
+                JoinType::LeftJoin,
+                event::Entity,
+                Condition::all()
+                    .add(key_application_is((
+                        event::Entity,
+                        event::Column::ApplicationId,
+                    )))
+                    .add(
+                        Expr::col((event::Entity, event::Column::ExternalId)).eq(event_external_id),
+                    )
+                    .add(Expr::col((event::Entity, event::Column::DeletedAt)).is_null()),
+            )
+            .join(
+                JoinType::LeftJoin,
+                end_user::Entity,
+                Expr::col((end_user::Entity, end_user::Column::Id))
+                    .equals((event::Entity, event::Column::HostEndUserId)),
+            );
+        join_link_and_credential(&mut query);
+        self.query_context(query).await
+    }
+
+    async fn query_context(&self, mut query: SelectStatement) -> anyhow::Result<EventContext> {
+        select_prefixed::<api_key::Entity>(&mut query, "k_");
+        select_prefixed::<application::Entity>(&mut query, "a_");
         select_prefixed::<end_user::Entity>(&mut query, "u_");
         select_prefixed::<link::Entity>(&mut query, "l_");
         select_prefixed::<credential::Entity>(&mut query, "c_");
         select_prefixed::<event::Entity>(&mut query, "e_");
-        let Some(row) = self.connection().query_one(&query).await? else {
-            return Ok(None);
-        };
-        Ok(Some(EventContext {
+        let row = self
+            .connection()
+            .query_one(&query)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the event context query returned no row"))?;
+        let key = Option::<ApiKeyRecord>::from_query_result(&row, "k_")?;
+        let application = Option::<Application>::from_query_result(&row, "a_")?;
+        Ok(EventContext {
+            key: key.zip(application),
             event: Option::<Event>::from_query_result(&row, "e_")?,
             host: Option::<EndUser>::from_query_result(&row, "u_")?,
             link: Option::<link::Model>::from_query_result(&row, "l_")?,
             credential: Option::<Credential>::from_query_result(&row, "c_")?,
-        }))
+        })
     }
 
     /// Records the meeting a create made, the audit entry, the host's link as used and the
@@ -542,22 +562,45 @@ impl Store {
         Ok(())
     }
 
-    /// Events whose meeting is due another attempt, oldest first.
-    pub async fn events_due_for_sync(
+    /// Claims up to `limit` events whose meeting is due another attempt, oldest first,
+    /// holding each one's sync lease until `lease_until`; one statement. Instances claiming
+    /// at once get different events (on PostgreSQL rows another claim has locked are
+    /// skipped, on SQLite the writer runs one claim at a time), so none loses a lease to
+    /// another.
+    pub async fn claim_events_due_for_sync(
         &self,
         now: Timestamp,
+        lease_until: Timestamp,
         limit: u64,
     ) -> anyhow::Result<Vec<String>> {
-        Ok(event::Entity::find()
-            .select_only()
+        let due = Query::select()
             .column(event::Column::Id)
-            .filter(event::Column::NextSyncAt.lte(now.0))
-            .filter(sync_lease_free(now))
-            .order_by_asc(event::Column::NextSyncAt)
+            .from(event::Entity)
+            .and_where(event::Column::NextSyncAt.lte(now.0))
+            .cond_where(sync_lease_free(now))
+            .order_by(event::Column::NextSyncAt, Order::Asc)
             .limit(limit)
-            .into_tuple()
-            .all(self.connection())
-            .await?)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
+        let claimed = self
+            .write(move |txn| {
+                Box::pin(async move {
+                    Ok(event::Entity::update_many()
+                        .col_expr(event::Column::SyncLeaseUntil, Expr::value(lease_until.0))
+                        .filter(event::Column::Id.in_subquery(due))
+                        .filter(sync_lease_free(now))
+                        .exec_with_returning(txn)
+                        .await?)
+                })
+            })
+            .await?;
+        let mut claimed: Vec<(Option<Timestamp>, String)> = claimed
+            .into_iter()
+            .map(|event| (event.next_sync_at, event.id))
+            .collect();
+        // RETURNING keeps no order: oldest first, as chosen.
+        claimed.sort();
+        Ok(claimed.into_iter().map(|(_, id)| id).collect())
     }
 
     /// One of the application's live (not deleted) events, with its host.
@@ -625,6 +668,36 @@ fn hosted_events(application_id: &str) -> sea_orm::Select<event::Entity> {
         .column_as(end_user::Column::ExternalId, HOST_EXTERNAL_ID)
         .filter(event::Column::ApplicationId.eq(application_id))
         .filter(event::Column::DeletedAt.is_null())
+}
+
+/// One row holding the live API key hashing to `key_hash` and its application (both null
+/// when there is no such key), for the request's other reads to join.
+fn from_live_key(key_hash: &str) -> SelectStatement {
+    let mut query = Query::select();
+    query
+        .from_subquery(
+            Query::select().expr(Expr::val(1)).to_owned(),
+            Alias::new("one"),
+        )
+        .join(
+            JoinType::LeftJoin,
+            api_key::Entity,
+            Condition::all()
+                .add(Expr::col((api_key::Entity, api_key::Column::KeyHash)).eq(key_hash))
+                .add(Expr::col((api_key::Entity, api_key::Column::RevokedAt)).is_null()),
+        )
+        .join(
+            JoinType::LeftJoin,
+            application::Entity,
+            Expr::col((application::Entity, application::Column::Id))
+                .equals((api_key::Entity, api_key::Column::ApplicationId)),
+        );
+    query
+}
+
+/// `column` names the key's application.
+fn key_application_is<C: IntoColumnRef>(column: C) -> Expr {
+    Expr::col(column).equals((api_key::Entity, api_key::Column::ApplicationId))
 }
 
 /// Joins the end user's link (in the end user's application) and its credential.

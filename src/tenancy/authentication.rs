@@ -2,7 +2,7 @@
 
 use crate::domain::KeyHash;
 use crate::store::Store;
-use crate::store::applications::Application;
+use crate::store::applications::{ApiKeyRecord, Application};
 
 /// The application making a request, and the key it used.
 #[derive(Clone, Debug)]
@@ -23,20 +23,22 @@ pub enum Rejection {
 /// Finds the live key matching `presented` and its (active) application.
 pub async fn authenticate(
     store: &Store,
-    presented: &str,
+    presented: &KeyHash,
 ) -> anyhow::Result<Result<Caller, Rejection>> {
-    if !KeyHash::is_key_shaped(presented) {
-        return Ok(Err(Rejection::UnknownKey));
-    }
-    let Some((key, application)) = store.find_live_key(KeyHash::of(presented).as_str()).await?
-    else {
-        return Ok(Err(Rejection::UnknownKey));
+    Ok(admit(store.find_live_key(presented.as_str()).await?))
+}
+
+/// Whether the live key found for a presented one (and its application) admits its
+/// bearer; `None` when no live key matched.
+pub fn admit(found: Option<(ApiKeyRecord, Application)>) -> Result<Caller, Rejection> {
+    let Some((key, application)) = found else {
+        return Err(Rejection::UnknownKey);
     };
     if application.status != super::status::ACTIVE {
-        return Ok(Err(Rejection::Suspended));
+        return Err(Rejection::Suspended);
     }
-    Ok(Ok(Caller {
+    Ok(Caller {
         application,
         key_id: key.id,
-    }))
+    })
 }

@@ -10,7 +10,7 @@ mod registration;
 pub use administration::{
     Endpoints, audit, change_endpoints, rotate_webhook_secret, set_suspended,
 };
-pub use authentication::{Caller, Rejection, authenticate};
+pub use authentication::{Caller, Rejection, admit, authenticate};
 pub use key_usage::KeyUsage;
 pub use registration::{
     IssuedKey, NewApplication, RegisteredApplication, issue_key, register, revoke_key,

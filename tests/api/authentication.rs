@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{assert_problem, spawn_app, spawn_app_with, spawn_beside};
 
@@ -212,4 +212,88 @@ async fn key_usage_still_pending_is_written_at_shutdown() {
     app.shut_down().await;
     let keys = app.store.list_api_keys(&tenant.id).await.unwrap();
     assert!(keys[0].last_used_at.is_some(), "flushed on the way out");
+}
+
+/// `PUT` and `DELETE /v1/events/{id}` find the key in the read that finds the event: a key
+/// that admits no one is still refused first, whatever the body or the event id.
+#[tokio::test]
+async fn event_writes_refuse_a_bad_key_before_anything_else() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Calm").await;
+    let other = app.create_tenant("Other").await;
+    let session = json!({
+        "end_user_id": "t-1",
+        "summary": "Therapy session",
+        "start": "2030-12-01T15:00:00Z",
+        "end": "2030-12-01T15:50:00Z",
+        "tzid": "Europe/Ljubljana",
+    });
+    let wrong_types = json!({"end_user_id": 7});
+    let long_id = "e".repeat(256);
+    let put = |key: String, id: String, body: Value| {
+        let request = app
+            .client
+            .put(app.url(&format!("/v1/events/{id}")))
+            .bearer_auth(key)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let delete = |key: String, id: &str| {
+        let request = app
+            .client
+            .delete(app.url(&format!("/v1/events/{id}")))
+            .bearer_auth(key);
+        async move { request.send().await.unwrap() }
+    };
+    let key = tenant.api_key.clone();
+    assert_eq!(
+        put(key.clone(), "appt-1".into(), session.clone())
+            .await
+            .status(),
+        201
+    );
+
+    let unknown = format!("cvk_{}", "A".repeat(43));
+    for refused in [unknown, format!("{}x", tenant.api_key)] {
+        for response in [
+            put(refused.clone(), "appt-2".into(), session.clone()).await,
+            put(refused.clone(), "appt-1".into(), wrong_types.clone()).await,
+            put(refused.clone(), long_id.clone(), session.clone()).await,
+            delete(refused.clone(), "appt-1").await,
+        ] {
+            assert_problem(response, 401, "unauthorized").await;
+        }
+    }
+
+    // The key admits its caller: the request's own faults are answered.
+    let response = put(key.clone(), "appt-1".into(), wrong_types.clone()).await;
+    assert_problem(response, 422, "validation_failed").await;
+    let response = put(key.clone(), long_id.clone(), session.clone()).await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "event_id");
+    assert_problem(delete(key.clone(), "appt-9").await, 404, "not_found").await;
+    // Another application's key finds nothing of this one's.
+    assert_problem(
+        delete(other.api_key.clone(), "appt-1").await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    convene::tenancy::set_suspended(&app.store, &tenant.id, true, "test")
+        .await
+        .unwrap();
+    for response in [
+        put(key.clone(), "appt-2".into(), session.clone()).await,
+        put(key.clone(), "appt-1".into(), wrong_types.clone()).await,
+        delete(key.clone(), "appt-1").await,
+    ] {
+        assert_problem(response, 403, "forbidden").await;
+    }
+
+    convene::tenancy::set_suspended(&app.store, &tenant.id, false, "test")
+        .await
+        .unwrap();
+    assert_eq!(app.get_as(&key, "/v1/events/appt-1").await.status(), 200);
+    assert_eq!(delete(key, "appt-1").await.status(), 204);
 }

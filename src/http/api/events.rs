@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::conferencing::{ConnectedHost, EventView, KnownHost, meeting_request};
 use crate::domain::event::{EventInput, EventSpec, Patch};
 use crate::domain::{EndUserId, Timestamp, new_id};
-use crate::http::auth::ApiCaller;
+use crate::http::auth::{ApiCaller, PresentedKey};
 use crate::http::json::ApiJson;
 use crate::http::problem::ApiError;
 use crate::http::state::AppState;
@@ -48,18 +48,22 @@ const START_URL_LIFETIME_MS: i64 = 2 * 3600 * 1000;
     ),
 )]
 pub async fn put(
-    caller: ApiCaller,
+    key: PresentedKey,
     State(state): State<AppState>,
     Path(event_id): Path<String>,
-    ApiJson(input): ApiJson<EventInput>,
+    body: Result<ApiJson<EventInput>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let application = &caller.0.application;
-    check_event_id(&event_id)?;
+    let input = match body.and_then(|ApiJson(input)| check_event_id(&event_id).map(|()| input)) {
+        Ok(input) => input,
+        Err(error) => return Err(key.refuse(&state, error).await),
+    };
     let now = Timestamp::now();
-    let context = state
+    let mut context = state
         .store
-        .event_context(&application.id, &event_id, &input.end_user_id)
+        .event_context(key.hash(), &event_id, &input.end_user_id)
         .await?;
+    let caller = key.admit(&state, context.key.take())?;
+    let application = &caller.0.application;
     // An event already under way can still be updated; only new starts must be ahead.
     let as_of = match &context.event {
         Some(event) if event.deleted_at.is_none() => event.start_at.min(now),
@@ -259,21 +263,20 @@ pub async fn show(
     ),
 )]
 pub async fn remove(
-    caller: ApiCaller,
+    key: PresentedKey,
     State(state): State<AppState>,
     Path(event_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let context = state
+    let mut context = state
         .store
-        .live_event_context(caller.application_id(), &event_id)
+        .live_event_context(key.hash(), &event_id)
         .await?;
-    let Some((event, host)) = context.and_then(|context| {
-        let host = KnownHost {
-            link: context.host_link(),
-            credential: context.credential,
-        };
-        context.event.map(|event| (event, host))
-    }) else {
+    let caller = key.admit(&state, context.key.take())?;
+    let host = KnownHost {
+        link: context.host_link(),
+        credential: context.credential,
+    };
+    let Some(event) = context.event else {
         return Err(ApiError::NotFound("No such event.".to_owned()));
     };
     let now = Timestamp::now();
