@@ -6,6 +6,7 @@ use sea_orm::{
 };
 
 use super::Store;
+use super::batch::Batch;
 use super::entity::audit_entry;
 use crate::domain::{Timestamp, new_id};
 
@@ -69,8 +70,15 @@ pub async fn insert_audit_entries<C: ConnectionTrait>(
     db: &C,
     entries: Vec<NewAuditEntry>,
 ) -> anyhow::Result<()> {
+    let mut batch = Batch::new(db);
+    add_audit_entries(&mut batch, entries);
+    Ok(batch.run(db).await?)
+}
+
+/// Adds the insert of `entries` (if any) to `batch`.
+pub(super) fn add_audit_entries(batch: &mut Batch, entries: Vec<NewAuditEntry>) {
     if entries.is_empty() {
-        return Ok(());
+        return;
     }
     let rows = entries.into_iter().map(|entry| audit_entry::ActiveModel {
         id: Set(new_id("aud")),
@@ -82,8 +90,7 @@ pub async fn insert_audit_entries<C: ConnectionTrait>(
         detail: Set(entry.detail),
         created_at: Set(entry.created_at),
     });
-    audit_entry::Entity::insert_many(rows).exec(db).await?;
-    Ok(())
+    batch.add(audit_entry::Entity::insert_many(rows));
 }
 
 impl Store {

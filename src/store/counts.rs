@@ -7,6 +7,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::batch::MARK;
+
 /// Totals since the store was opened.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counted {
@@ -74,15 +76,22 @@ impl Counts {
 
     /// Counts a statement; `autocommit` says it runs outside any transaction, so a write
     /// commits on its own.
+    /// The statements of a batch ([`super::batch`]) are counted one by one.
     pub(super) fn statement(&self, sql: &str, autocommit: bool) {
-        let kind = Kind::of(sql);
-        if kind == Kind::Other {
-            return;
-        }
-        self.0.statements.fetch_add(1, Ordering::Relaxed);
-        metrics::counter!("convene_db_statements_total").increment(1);
-        if autocommit && kind == Kind::Write {
-            self.write_transaction();
+        let statements = match sql.contains(MARK) {
+            true => sql.split(MARK).skip(1).collect::<Vec<_>>(),
+            false => vec![sql],
+        };
+        for statement in statements {
+            let kind = Kind::of(statement);
+            if kind == Kind::Other {
+                continue;
+            }
+            self.0.statements.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("convene_db_statements_total").increment(1);
+            if autocommit && kind == Kind::Write {
+                self.write_transaction();
+            }
         }
     }
 
@@ -120,16 +129,24 @@ mod tests {
     }
 
     #[test]
-    fn a_write_outside_a_transaction_commits_on_its_own() {
+    fn a_write_outside_a_transaction_commits_on_its_own_and_a_batch_counts_each_statement() {
         let counts = Counts::default();
         counts.statement("SELECT 1", true);
         counts.statement("UPDATE t SET a = 1", true);
         counts.statement("UPDATE t SET a = 2", false);
         counts.statement("RELEASE SAVEPOINT sp1", false);
+        counts.statement(
+            "/*+*/UPDATE t SET a = 3;/*+*/INSERT INTO t VALUES (4)",
+            false,
+        );
+        counts.statement(
+            "WITH b0 AS (/*+*/UPDATE t SET a = 5) /*+*/INSERT INTO t VALUES (6)",
+            false,
+        );
         assert_eq!(
             counts.now(),
             Counted {
-                statements: 3,
+                statements: 7,
                 write_transactions: 1
             }
         );

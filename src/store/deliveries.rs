@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use super::Store;
+use super::batch::Batch;
 use super::counts::lease_collision;
 use super::entity::{webhook_attempt, webhook_delivery};
 use crate::domain::{Timestamp, new_id};
@@ -90,8 +91,15 @@ pub async fn insert_deliveries<C: ConnectionTrait>(
     db: &C,
     rows: Vec<NewDelivery>,
 ) -> anyhow::Result<()> {
+    let mut batch = Batch::new(db);
+    add_deliveries(&mut batch, rows);
+    Ok(batch.run(db).await?)
+}
+
+/// Adds the insert of outbox rows (if any) to `batch`.
+pub(super) fn add_deliveries(batch: &mut Batch, rows: Vec<NewDelivery>) {
     if rows.is_empty() {
-        return Ok(());
+        return;
     }
     let rows = rows.into_iter().map(|row| webhook_delivery::ActiveModel {
         id: Set(row.id),
@@ -108,8 +116,7 @@ pub async fn insert_deliveries<C: ConnectionTrait>(
         created_at: Set(row.created_at),
         delivered_at: Set(None),
     });
-    webhook_delivery::Entity::insert_many(rows).exec(db).await?;
-    Ok(())
+    batch.add(webhook_delivery::Entity::insert_many(rows));
 }
 
 impl Store {

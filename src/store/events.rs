@@ -9,15 +9,16 @@ use sea_orm::sea_query::{
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     FromQueryResult, IdenStatic, IntoActiveModel, Iterable, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait, Set,
+    RelationTrait, Set, UpdateMany,
 };
 
 use super::Store;
 use super::applications::{ApiKeyRecord, Application};
-use super::audit::{NewAuditEntry, insert_audit_entries};
+use super::audit::{NewAuditEntry, add_audit_entries};
+use super::batch::Batch;
 use super::counts::lease_collision;
 use super::credentials::Credential;
-use super::deliveries::{NewDelivery, insert_deliveries};
+use super::deliveries::{NewDelivery, add_deliveries, insert_deliveries};
 use super::end_users::{EndUser, EndUserDetails, upsert_end_user};
 use super::entity::{api_key, application, credential, end_user, event, link};
 use crate::domain::Timestamp;
@@ -232,53 +233,43 @@ impl Store {
     }
 
     /// Records the meeting a create made, the audit entry, the host's link as used and the
-    /// application's webhook, and lets go of the sync lease; one unit of work. The event stays due when the
-    /// application changed it meanwhile.
+    /// application's webhook, and lets go of the sync lease; one unit of work, sent as one
+    /// batch. The event stays due when the application changed it meanwhile.
     pub async fn record_created_meeting(&self, created: CreatedMeeting) -> anyhow::Result<()> {
         self.write(move |txn| {
             Box::pin(async move {
-                event::Entity::update_many()
-                    .col_expr(event::Column::MeetingId, Expr::value(created.meeting_id))
-                    .col_expr(
-                        event::Column::MeetingCredentialId,
-                        Expr::value(created.credential_id),
-                    )
-                    .col_expr(event::Column::JoinUrl, Expr::value(created.join_url))
-                    .col_expr(event::Column::Passcode, Expr::value(created.passcode))
-                    .col_expr(
-                        event::Column::MeetingCreateStartedAt,
-                        Expr::value(Option::<i64>::None),
-                    )
-                    .col_expr(event::Column::SyncedVersion, Expr::value(created.version))
-                    .col_expr(
-                        event::Column::ConferencingStatus,
-                        Expr::value(conferencing_status::READY),
-                    )
-                    .col_expr(
-                        event::Column::ConferencingError,
-                        Expr::value(Option::<String>::None),
-                    )
-                    .col_expr(event::Column::SyncAttempts, Expr::value(0))
-                    .col_expr(
-                        event::Column::SyncLeaseUntil,
-                        Expr::value(Option::<i64>::None),
-                    )
-                    .col_expr(
-                        event::Column::NextSyncAt,
-                        settled_unless_changed(created.version),
-                    )
-                    .filter(event::Column::Id.eq(created.event_id))
-                    .exec(txn)
-                    .await?;
-                note_meeting_activity(
-                    txn,
+                let mut batch = Batch::new(txn);
+                batch.add(
+                    synced_at(&created.event_id, created.version)
+                        .col_expr(event::Column::MeetingId, Expr::value(created.meeting_id))
+                        .col_expr(
+                            event::Column::MeetingCredentialId,
+                            Expr::value(created.credential_id),
+                        )
+                        .col_expr(event::Column::JoinUrl, Expr::value(created.join_url))
+                        .col_expr(event::Column::Passcode, Expr::value(created.passcode))
+                        .col_expr(
+                            event::Column::MeetingCreateStartedAt,
+                            Expr::value(Option::<i64>::None),
+                        )
+                        .col_expr(
+                            event::Column::ConferencingStatus,
+                            Expr::value(conferencing_status::READY),
+                        )
+                        .col_expr(
+                            event::Column::ConferencingError,
+                            Expr::value(Option::<String>::None),
+                        ),
+                );
+                add_meeting_activity(
+                    &mut batch,
                     &created.application_id,
                     &created.host_end_user_id,
                     created.link_last_used_at,
                     created.audit,
-                )
-                .await?;
-                insert_deliveries(txn, created.deliveries).await
+                );
+                add_deliveries(&mut batch, created.deliveries);
+                Ok(batch.run(txn).await?)
             })
         })
         .await?;
@@ -323,28 +314,16 @@ impl Store {
     pub async fn record_meeting_updated(&self, synced: SyncedMeeting) -> anyhow::Result<()> {
         self.write(move |txn| {
             Box::pin(async move {
-                event::Entity::update_many()
-                    .col_expr(event::Column::SyncedVersion, Expr::value(synced.version))
-                    .col_expr(event::Column::SyncAttempts, Expr::value(0))
-                    .col_expr(
-                        event::Column::SyncLeaseUntil,
-                        Expr::value(Option::<i64>::None),
-                    )
-                    .col_expr(
-                        event::Column::NextSyncAt,
-                        settled_unless_changed(synced.version),
-                    )
-                    .filter(event::Column::Id.eq(synced.event_id))
-                    .exec(txn)
-                    .await?;
-                note_meeting_activity(
-                    txn,
+                let mut batch = Batch::new(txn);
+                batch.add(synced_at(&synced.event_id, synced.version));
+                add_meeting_activity(
+                    &mut batch,
                     &synced.application_id,
                     &synced.host_end_user_id,
                     synced.link_last_used_at,
                     synced.audit,
-                )
-                .await
+                );
+                Ok(batch.run(txn).await?)
             })
         })
         .await
@@ -361,23 +340,24 @@ impl Store {
                     .filter(event::Column::Version.eq(deleted.version))
                     .exec(txn)
                     .await?;
+                let mut batch = Batch::new(txn);
                 if dropped.rows_affected == 0 {
                     let mut forgotten = forgotten_meeting(&deleted.event_id);
                     forgotten.sync_lease_until = Set(None);
-                    event::Entity::update_many()
-                        .set(forgotten)
-                        .filter(event::Column::Id.eq(deleted.event_id))
-                        .exec(txn)
-                        .await?;
+                    batch.add(
+                        event::Entity::update_many()
+                            .set(forgotten)
+                            .filter(event::Column::Id.eq(deleted.event_id)),
+                    );
                 }
-                note_meeting_activity(
-                    txn,
+                add_meeting_activity(
+                    &mut batch,
                     &deleted.application_id,
                     &deleted.host_end_user_id,
                     deleted.link_last_used_at,
                     deleted.audit,
-                )
-                .await
+                );
+                Ok(batch.run(txn).await?)
             })
         })
         .await
@@ -517,17 +497,16 @@ impl Store {
         event: &Event,
         entry: NewAuditEntry,
     ) -> anyhow::Result<()> {
-        let txn = self.begin_write().await?;
-        note_meeting_activity(
-            &txn,
-            &event.application_id,
-            &event.host_end_user_id,
-            None,
-            entry,
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(())
+        let application_id = event.application_id.clone();
+        let host_end_user_id = event.host_end_user_id.clone();
+        self.write(move |txn| {
+            Box::pin(async move {
+                let mut batch = Batch::new(txn);
+                add_meeting_activity(&mut batch, &application_id, &host_end_user_id, None, entry);
+                Ok(batch.run(txn).await?)
+            })
+        })
+        .await
     }
 
     /// Takes the right to bring an event's meeting in step, unless someone has it.
@@ -744,30 +723,30 @@ fn settled_unless_changed(version: i64) -> Expr {
     .into()
 }
 
-/// Records something done to a meeting in the host's Zoom account, on `db`: the audit
-/// entry, and the host's link (of `application_id`'s end user `end_user_id`) as used then,
+/// Adds to `batch` what records something done to a meeting in the host's Zoom account: the
+/// audit entry, and the host's link (of `application_id`'s end user `end_user_id`) as used then,
 /// unless `last_used_at` (as read, `None` when never used or not known) is less than
 /// [`LINK_USE_RESOLUTION`] before: the account page shows a link's last use to the minute,
 /// and a busy host's every meeting need not rewrite it.
-async fn note_meeting_activity<C: ConnectionTrait>(
-    db: &C,
+fn add_meeting_activity(
+    batch: &mut Batch,
     application_id: &str,
     end_user_id: &str,
     last_used_at: Option<Timestamp>,
     entry: NewAuditEntry,
-) -> anyhow::Result<()> {
+) {
     let recently_used = last_used_at.is_some_and(|last| {
         last <= entry.created_at && entry.created_at < last.plus(LINK_USE_RESOLUTION)
     });
     if !recently_used {
-        link::Entity::update_many()
-            .col_expr(link::Column::LastUsedAt, Expr::value(entry.created_at.0))
-            .filter(link::Column::ApplicationId.eq(application_id))
-            .filter(link::Column::EndUserId.eq(end_user_id))
-            .exec(db)
-            .await?;
+        batch.add(
+            link::Entity::update_many()
+                .col_expr(link::Column::LastUsedAt, Expr::value(entry.created_at.0))
+                .filter(link::Column::ApplicationId.eq(application_id))
+                .filter(link::Column::EndUserId.eq(end_user_id)),
+        );
     }
-    insert_audit_entries(db, vec![entry]).await
+    add_audit_entries(batch, vec![entry]);
 }
 
 /// The event sync lease, as [`lease_collision`] names it.
@@ -796,6 +775,20 @@ fn row_id(changes: &EventChanges) -> anyhow::Result<String> {
         // Without the id an update would write every event.
         ActiveValue::NotSet => anyhow::bail!("changing an event needs its id"),
     }
+}
+
+/// The update saying event `id`'s meeting reflects `version`, letting go of its sync lease
+/// (and, unless the event changed since, of its next attempt).
+fn synced_at(id: &str, version: i64) -> UpdateMany<event::Entity> {
+    event::Entity::update_many()
+        .col_expr(event::Column::SyncedVersion, Expr::value(version))
+        .col_expr(event::Column::SyncAttempts, Expr::value(0))
+        .col_expr(
+            event::Column::SyncLeaseUntil,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(event::Column::NextSyncAt, settled_unless_changed(version))
+        .filter(event::Column::Id.eq(id))
 }
 
 /// No sync holds the event's lease at `now`.

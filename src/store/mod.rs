@@ -4,6 +4,7 @@
 pub mod account;
 pub mod applications;
 pub mod audit;
+mod batch;
 pub mod connect_sessions;
 pub mod console;
 pub mod counts;

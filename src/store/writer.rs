@@ -1,9 +1,9 @@
 //! SQLite's single writer: one task owns the write connection and commits the queued units
-//! of work in groups — one `BEGIN IMMEDIATE` transaction, a savepoint per unit, each caller
-//! answered once its group has committed. SQLite admits one writer at a time; queueing here
+//! of work in groups — one `BEGIN IMMEDIATE` transaction, a savepoint per unit after the
+//! first, each caller answered once its group has committed. SQLite admits one writer at a time; queueing here
 //! instead of in SQLite's busy handler (which sleeps) keeps writes back to back, and a
-//! group shares one commit. A unit that fails rolls back to its savepoint and leaves the
-//! rest of its group alone.
+//! group shares one commit. A unit that fails is rolled back alone and leaves the rest of its
+//! group be.
 
 use std::any::Any;
 
@@ -85,31 +85,44 @@ async fn write_groups(db: DatabaseConnection, mut units: mpsc::Receiver<Unit>, c
     }
 }
 
-/// Runs the queued units in one transaction, a savepoint each, and answers them all once it
-/// has committed (or failed to).
+/// Runs the queued units in one transaction and answers them all once it has committed (or
+/// failed to). The transaction's first unit runs in it bare: should it fail, the transaction
+/// is rolled back and the rest begin another. Every later unit runs in a savepoint.
 async fn commit_group(db: &DatabaseConnection, group: &mut Vec<Unit>, counts: &Counts) {
-    let txn = match db
-        .begin_with_options(TransactionOptions {
-            isolation_level: None,
-            access_mode: None,
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        })
-        .await
-    {
-        Ok(txn) => txn,
-        Err(error) => {
-            tracing::warn!(%error, "the database writer cannot begin a transaction");
-            for unit in group.drain(..) {
-                let _ = unit.answer.send(Err(unreachable(&error)));
+    let mut units = group.drain(..);
+    let mut txn: Option<DatabaseTransaction> = None;
+    let mut done = Vec::with_capacity(units.len());
+    while let Some(unit) = units.next() {
+        let Some(open) = &txn else {
+            match begin(db).await {
+                Ok(begun) => {
+                    // The first unit of a transaction needs no savepoint of its own.
+                    let outcome = (unit.work)(&begun).await;
+                    if outcome.is_ok() {
+                        txn = Some(begun);
+                        done.push((unit.answer, outcome));
+                    } else {
+                        if let Err(error) = begun.rollback().await {
+                            tracing::warn!(%error, "the database writer cannot roll back");
+                        }
+                        let _ = unit.answer.send(outcome);
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the database writer cannot begin a transaction");
+                    for unit in std::iter::once(unit).chain(units.by_ref()) {
+                        let _ = unit.answer.send(Err(unreachable(&error)));
+                    }
+                }
             }
-            return;
-        }
-    };
-    let mut done = Vec::with_capacity(group.len());
-    for unit in group.drain(..) {
-        let outcome = in_savepoint(&txn, unit.work).await;
+            continue;
+        };
+        let outcome = in_savepoint(open, unit.work).await;
         done.push((unit.answer, outcome));
     }
+    let Some(txn) = txn else {
+        return;
+    };
     // The commit releases every savepoint still open.
     match txn.commit().await {
         Ok(()) => {
@@ -127,6 +140,16 @@ async fn commit_group(db: &DatabaseConnection, group: &mut Vec<Unit>, counts: &C
             }
         }
     }
+}
+
+/// Begins the group's transaction, taking SQLite's write lock at once.
+async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        isolation_level: None,
+        access_mode: None,
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+    })
+    .await
 }
 
 /// Runs one unit in a savepoint of the group's transaction. A unit that succeeds leaves its
@@ -217,5 +240,14 @@ mod tests {
             2,
             "one per unit that committed"
         );
+
+        // The first unit of a group runs without a savepoint: its failure rolls back the
+        // transaction, and the units after it commit in another.
+        let (fifth, sixth, seventh) =
+            tokio::join!(insert(5, true), insert(6, false), insert(7, false));
+        assert!(fifth.unwrap_err().to_string().contains("unit 5 fails"));
+        assert_eq!((sixth.unwrap(), seventh.unwrap()), (6, 7));
+        assert_eq!(rows(&store).await, [1, 3, 6, 7]);
+        assert_eq!(store.counted().write_transactions, 4);
     }
 }
