@@ -75,14 +75,12 @@ impl Counts {
     }
 
     /// Counts a statement; `autocommit` says it runs outside any transaction, so a write
-    /// commits on its own.
-    /// The statements of a batch ([`super::batch`]) are counted one by one.
+    /// commits on its own. The statements of a batch ([`super::batch`]) are counted one by
+    /// one.
     pub(super) fn statement(&self, sql: &str, autocommit: bool) {
-        let statements = match sql.contains(MARK) {
-            true => sql.split(MARK).skip(1).collect::<Vec<_>>(),
-            false => vec![sql],
-        };
-        for statement in statements {
+        // In a batch each statement follows a mark, and what comes before the first is none.
+        let before_first = usize::from(sql.contains(MARK));
+        for statement in sql.split(MARK).skip(before_first) {
             let kind = Kind::of(statement);
             if kind == Kind::Other {
                 continue;

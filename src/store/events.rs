@@ -541,8 +541,9 @@ impl Store {
         Ok(())
     }
 
-    /// Claims up to `limit` events whose meeting is due another attempt, oldest first,
-    /// holding each one's sync lease until `lease_until`; one statement. Instances claiming
+    /// Claims up to `limit` events whose meeting is due another attempt (the longest due, in
+    /// no order: they are worked at once), holding each one's sync lease until `lease_until`;
+    /// one statement. Instances claiming
     /// at once get different events (on PostgreSQL rows another claim has locked are
     /// skipped, on SQLite the writer runs one claim at a time), so none loses a lease to
     /// another.
@@ -573,13 +574,7 @@ impl Store {
                 })
             })
             .await?;
-        let mut claimed: Vec<(Option<Timestamp>, String)> = claimed
-            .into_iter()
-            .map(|event| (event.next_sync_at, event.id))
-            .collect();
-        // RETURNING keeps no order: oldest first, as chosen.
-        claimed.sort();
-        Ok(claimed.into_iter().map(|(_, id)| id).collect())
+        Ok(claimed.into_iter().map(|event| event.id).collect())
     }
 
     /// One of the application's live (not deleted) events, with its host.

@@ -147,14 +147,7 @@ impl Store {
     /// cannot upgrade once another writer has committed (SQLITE_BUSY_SNAPSHOT,
     /// which no busy timeout waits out). PostgreSQL ignores the mode.
     pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
-        let txn = self
-            .transactions
-            .begin_with_options(TransactionOptions {
-                isolation_level: None,
-                access_mode: None,
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            })
-            .await?;
+        let txn = begin_immediate(&self.transactions).await?;
         self.counts.write_transaction();
         Ok(txn)
     }
@@ -184,6 +177,17 @@ impl Store {
     pub async fn close(self) -> anyhow::Result<()> {
         self.db.close().await.context("closing the database pool")
     }
+}
+
+/// Begins a transaction on `db` that takes SQLite's write lock at once (`BEGIN IMMEDIATE`;
+/// PostgreSQL ignores the mode).
+async fn begin_immediate(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        isolation_level: None,
+        access_mode: None,
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+    })
+    .await
 }
 
 async fn open_pool(url: &SecretString, max_connections: u32) -> anyhow::Result<DatabaseConnection> {

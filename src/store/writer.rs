@@ -8,12 +8,10 @@
 use std::any::Any;
 
 use futures_util::future::BoxFuture;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr};
 use tokio::sync::{mpsc, oneshot};
 
+use super::begin_immediate;
 use super::counts::Counts;
 
 /// Units of work committed together at most.
@@ -94,7 +92,7 @@ async fn commit_group(db: &DatabaseConnection, group: &mut Vec<Unit>, counts: &C
     let mut done = Vec::with_capacity(units.len());
     while let Some(unit) = units.next() {
         let Some(open) = &txn else {
-            match begin(db).await {
+            match begin_immediate(db).await {
                 Ok(begun) => {
                     // The first unit of a transaction needs no savepoint of its own.
                     let outcome = (unit.work)(&begun).await;
@@ -140,16 +138,6 @@ async fn commit_group(db: &DatabaseConnection, group: &mut Vec<Unit>, counts: &C
             }
         }
     }
-}
-
-/// Begins the group's transaction, taking SQLite's write lock at once.
-async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        isolation_level: None,
-        access_mode: None,
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-    })
-    .await
 }
 
 /// Runs one unit in a savepoint of the group's transaction. A unit that succeeds leaves its
