@@ -2,10 +2,14 @@
 //! (`webhook_attempts`): enqueueing inside the caller's transaction, claiming due rows under a
 //! lease, and recording what each attempt gave.
 
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
+use std::collections::HashSet;
+
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, IntoIden, LockBehavior, LockType, Order, Query, TableRef, ValueTuple,
+};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, IdenStatic,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::Store;
@@ -253,37 +257,45 @@ fn claimable(now: Timestamp) -> Condition {
         .add(unleased(webhook_delivery::Column::LeaseUntil, now))
 }
 
-/// Logs the attempts and moves their deliveries on, on `txn`.
+/// Logs the attempts and moves their deliveries on, on `txn`: one `UPDATE … FROM (VALUES …)`
+/// for the whole pass and one insert into the attempt log, whatever the pass's size.
 async fn record_attempts(
     txn: &DatabaseTransaction,
     attempts: Vec<Attempted>,
 ) -> anyhow::Result<()> {
-    let mut logged = Vec::with_capacity(attempts.len());
-    for Attempted {
-        delivery,
-        record,
-        next,
-    } in attempts
-    {
-        let (held, exists) = move_on(txn, &delivery, &record, next).await?;
-        if !held {
-            lease_collision("webhook_delivery");
-            tracing::warn!(
-                delivery_id = %delivery.id,
-                "the delivery's lease ran out during its attempt; its new holder decides what follows"
-            );
-        }
-        if exists {
-            logged.push(webhook_attempt::ActiveModel {
+    if attempts.is_empty() {
+        return Ok(());
+    }
+    let held = move_on(txn, &attempts).await?;
+    let lost: Vec<&str> = attempts
+        .iter()
+        .map(|attempt| attempt.delivery.id.as_str())
+        .filter(|id| !held.contains(*id))
+        .collect();
+    for id in &lost {
+        lease_collision("webhook_delivery");
+        tracing::warn!(
+            delivery_id = %id,
+            "the delivery's lease ran out during its attempt; its new holder decides what follows"
+        );
+    }
+    let gone = missing(txn, &lost).await?;
+    let logged: Vec<_> = attempts
+        .into_iter()
+        .filter(|attempt| !gone.contains(&attempt.delivery.id))
+        .map(
+            |Attempted {
+                 delivery, record, ..
+             }| webhook_attempt::ActiveModel {
                 id: Set(new_id("wat")),
                 delivery_id: Set(delivery.id),
                 attempted_at: Set(record.attempted_at),
                 response_status: Set(record.response_status.map(i32::from)),
                 error: Set(record.error),
                 duration_ms: Set(record.duration_ms),
-            });
-        }
-    }
+            },
+        )
+        .collect();
     if !logged.is_empty() {
         webhook_attempt::Entity::insert_many(logged)
             .exec(txn)
@@ -292,58 +304,84 @@ async fn record_attempts(
     Ok(())
 }
 
-/// Moves one delivery on after an attempt: whether its lease was still held, and whether it
-/// still exists (one deleted meanwhile, with its application, has nothing to log against).
+/// Moves every attempted delivery on (status, next attempt, last outcome; lease released) in
+/// one statement, each only while its lease is the one the attempt was made under. Returns
+/// the ids it moved: the others' leases were lost.
 async fn move_on(
     txn: &DatabaseTransaction,
-    delivery: &ClaimedDelivery,
-    attempt: &AttemptRecord,
-    next: NextStep,
-) -> anyhow::Result<(bool, bool)> {
-    let (status, next_attempt_at, delivered_at) = match next {
-        NextStep::Delivered => (status::DELIVERED, None, Some(attempt.attempted_at.0)),
-        NextStep::RetryAt(at) => (status::PENDING, Some(at.0), None),
-        NextStep::GiveUp => (status::FAILED, None, None),
-    };
-    let updated = webhook_delivery::Entity::update_many()
-        .col_expr(webhook_delivery::Column::Status, Expr::value(status))
-        .col_expr(
-            webhook_delivery::Column::Attempts,
-            Expr::col(webhook_delivery::Column::Attempts).add(1),
+    attempts: &[Attempted],
+) -> anyhow::Result<HashSet<String>> {
+    use webhook_delivery::Column;
+    // The VALUES list's columns are `column1`, `column2`, … on both databases.
+    const OUTCOME: &str = "outcome";
+    let outcome = |n: usize| Expr::col((Alias::new(OUTCOME), Alias::new(format!("column{n}"))));
+    let rows = attempts
+        .iter()
+        .map(
+            |Attempted {
+                 delivery,
+                 record,
+                 next,
+             }| {
+                let (status, next_attempt_at, delivered_at) = match *next {
+                    NextStep::Delivered => (status::DELIVERED, None, Some(record.attempted_at.0)),
+                    NextStep::RetryAt(at) => (status::PENDING, Some(at.0), None),
+                    NextStep::GiveUp => (status::FAILED, None, None),
+                };
+                ValueTuple::Many(vec![
+                    delivery.id.clone().into(),
+                    delivery.lease_until.0.into(),
+                    status.into(),
+                    next_attempt_at.into(),
+                    record.attempted_at.0.into(),
+                    record.response_status.map(i32::from).into(),
+                    record.error.clone().into(),
+                    delivered_at.into(),
+                ])
+            },
         )
-        .col_expr(
-            webhook_delivery::Column::NextAttemptAt,
-            Expr::value(next_attempt_at),
-        )
-        .col_expr(
-            webhook_delivery::Column::LeaseUntil,
-            Expr::value(Option::<i64>::None),
-        )
-        .col_expr(
-            webhook_delivery::Column::LastAttemptAt,
-            Expr::value(attempt.attempted_at.0),
-        )
-        .col_expr(
-            webhook_delivery::Column::LastResponseStatus,
-            Expr::value(attempt.response_status.map(i32::from)),
-        )
-        .col_expr(
-            webhook_delivery::Column::LastError,
-            Expr::value(attempt.error.clone()),
-        )
-        .col_expr(
-            webhook_delivery::Column::DeliveredAt,
-            Expr::value(delivered_at),
-        )
-        .filter(webhook_delivery::Column::Id.eq(delivery.id.as_str()))
-        .filter(webhook_delivery::Column::LeaseUntil.eq(delivery.lease_until.0))
-        .exec(txn)
-        .await?;
-    let held = updated.rows_affected == 1;
-    let exists = held
-        || webhook_delivery::Entity::find_by_id(delivery.id.clone())
-            .one(txn)
-            .await?
-            .is_some();
-    Ok((held, exists))
+        .collect();
+    let update = Query::update()
+        .table(webhook_delivery::Entity)
+        .value(Column::Status, outcome(3))
+        .value(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .value(Column::NextAttemptAt, outcome(4))
+        .value(Column::LeaseUntil, Expr::value(Option::<i64>::None))
+        .value(Column::LastAttemptAt, outcome(5))
+        .value(Column::LastResponseStatus, outcome(6))
+        .value(Column::LastError, outcome(7))
+        .value(Column::DeliveredAt, outcome(8))
+        .from(TableRef::ValuesList(rows, Alias::new(OUTCOME).into_iden()))
+        .and_where(Expr::col((webhook_delivery::Entity, Column::Id)).eq(outcome(1)))
+        .and_where(Expr::col((webhook_delivery::Entity, Column::LeaseUntil)).eq(outcome(2)))
+        .returning_col(Column::Id)
+        .to_owned();
+    let backend = txn.get_database_backend();
+    let moved = txn.query_all_raw(backend.build(&update)).await?;
+    moved
+        .iter()
+        .map(|row| Ok(row.try_get::<String>("", Column::Id.as_str())?))
+        .collect()
+}
+
+/// Which of `ids` no longer exist (deleted meanwhile, with their application): their attempts
+/// have nothing to be logged against.
+async fn missing(txn: &DatabaseTransaction, ids: &[&str]) -> anyhow::Result<HashSet<String>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let found: HashSet<String> = webhook_delivery::Entity::find()
+        .select_only()
+        .column(webhook_delivery::Column::Id)
+        .filter(webhook_delivery::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(ids
+        .iter()
+        .filter(|id| !found.contains(**id))
+        .map(|id| (*id).to_owned())
+        .collect())
 }

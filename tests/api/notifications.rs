@@ -19,7 +19,7 @@ use convene::store::Store;
 use convene::store::deliveries::{self, Delivery, DeliveryAttempt};
 use convene::vault::KeyRing;
 use hmac::{Hmac, KeyInit, Mac};
-use sea_orm::TransactionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use secrecy::SecretString;
 use serde_json::Value;
 use sha2::Sha256;
@@ -575,6 +575,115 @@ async fn two_notifiers_working_at_once_deliver_each_webhook_once() {
         );
         assert_eq!(delivery(&app, id).await.attempts, 1);
     }
+}
+
+#[tokio::test]
+async fn a_pass_records_each_outcome_and_leaves_a_lost_lease_to_its_new_holder() {
+    let app = spawn_hub().await;
+    let tenant = app
+        .create_tenant_with_webhook("Calm", "https://hooks.example.org/convene")
+        .await;
+    for _ in 0..4 {
+        enqueue_link_connected(&app, &tenant.id).await;
+    }
+    let now = Timestamp::now();
+    let lease_until = now.plus(Duration::from_secs(30));
+    let claimed = app
+        .store
+        .claim_due_deliveries(now, lease_until, 10)
+        .await
+        .unwrap();
+    let [delivered, retried, lost, deleted] = <[_; 4]>::try_from(claimed).unwrap();
+    // Another worker took one after its lease ran out; one was deleted meanwhile.
+    let new_lease = lease_until.plus(Duration::from_secs(60));
+    app.store
+        .connection()
+        .execute_unprepared(&format!(
+            "UPDATE webhook_deliveries SET lease_until = {} WHERE id = '{}'",
+            new_lease.0, lost.id
+        ))
+        .await
+        .unwrap();
+    app.store
+        .connection()
+        .execute_unprepared(&format!(
+            "DELETE FROM webhook_deliveries WHERE id = '{}'",
+            deleted.id
+        ))
+        .await
+        .unwrap();
+    let lost_due = delivery(&app, &lost.id).await.next_attempt_at;
+    let retry_at = now.plus(Duration::from_secs(5));
+    let attempted =
+        |delivery: &deliveries::ClaimedDelivery, status: u16, next| deliveries::Attempted {
+            delivery: delivery.clone(),
+            record: deliveries::AttemptRecord {
+                attempted_at: now,
+                duration_ms: 7,
+                response_status: Some(status),
+                error: (status != 204).then(|| format!("answered {status}")),
+            },
+            next,
+        };
+
+    app.store
+        .record_delivery_attempts(vec![
+            attempted(&delivered, 204, deliveries::NextStep::Delivered),
+            attempted(&retried, 503, deliveries::NextStep::RetryAt(retry_at)),
+            attempted(&lost, 503, deliveries::NextStep::GiveUp),
+            attempted(&deleted, 204, deliveries::NextStep::Delivered),
+        ])
+        .await
+        .unwrap();
+
+    // (status, attempts, next attempt, lease, delivered at)
+    let state = |row: &Delivery| {
+        (
+            row.status.clone(),
+            row.attempts,
+            row.next_attempt_at,
+            row.lease_until,
+            row.delivered_at,
+        )
+    };
+    let pending = deliveries::status::PENDING.to_owned();
+    assert_eq!(
+        state(&delivery(&app, &delivered.id).await),
+        (
+            deliveries::status::DELIVERED.to_owned(),
+            1,
+            None,
+            None,
+            Some(now)
+        ),
+    );
+    let row = delivery(&app, &retried.id).await;
+    assert_eq!(
+        state(&row),
+        (pending.clone(), 1, Some(retry_at), None, None)
+    );
+    assert_eq!(
+        (row.last_response_status, row.last_error.as_deref()),
+        (Some(503), Some("answered 503"))
+    );
+    assert_eq!(
+        state(&delivery(&app, &lost.id).await),
+        (pending, 0, lost_due, Some(new_lease), None),
+        "a lost lease's delivery is its new holder's to move on"
+    );
+    for id in [&delivered.id, &retried.id, &lost.id] {
+        let logged = attempts(&app, id).await;
+        assert_eq!(logged.len(), 1, "{id}: {logged:?}");
+        assert_eq!(logged[0].duration_ms, 7);
+    }
+    assert!(
+        app.store
+            .find_delivery(&deleted.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(attempts(&app, &deleted.id).await.is_empty());
 }
 
 #[tokio::test]
