@@ -188,9 +188,12 @@ impl Store {
     /// Logs a pass's attempts and moves each delivery on (delivered, retry at, or failed),
     /// releasing its lease, all in one unit of work. A delivery whose lease had been lost (it
     /// expired and another worker took the row) still has its attempt logged, but is left to
-    /// its new holder.
+    /// its new holder. A pass that attempted nothing writes nothing.
     #[tracing::instrument(skip_all, fields(attempts = attempts.len()))]
     pub async fn record_delivery_attempts(&self, attempts: Vec<Attempted>) -> anyhow::Result<()> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
         self.write(move |txn| Box::pin(record_attempts(txn, attempts)))
             .await
     }
@@ -263,9 +266,6 @@ async fn record_attempts(
     txn: &DatabaseTransaction,
     attempts: Vec<Attempted>,
 ) -> anyhow::Result<()> {
-    if attempts.is_empty() {
-        return Ok(());
-    }
     let held = move_on(txn, &attempts).await?;
     let lost: Vec<&str> = attempts
         .iter()

@@ -543,10 +543,9 @@ impl Store {
 
     /// Claims up to `limit` events whose meeting is due another attempt (the longest due, in
     /// no order: they are worked at once), holding each one's sync lease until `lease_until`;
-    /// one statement. Instances claiming
-    /// at once get different events (on PostgreSQL rows another claim has locked are
-    /// skipped, on SQLite the writer runs one claim at a time), so none loses a lease to
-    /// another.
+    /// one statement. Instances claiming at once get different events (on PostgreSQL rows
+    /// another claim has locked are skipped, on SQLite the writer runs one claim at a time),
+    /// so none loses a lease to another.
     pub async fn claim_events_due_for_sync(
         &self,
         now: Timestamp,

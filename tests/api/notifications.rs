@@ -687,6 +687,23 @@ async fn a_pass_records_each_outcome_and_leaves_a_lost_lease_to_its_new_holder()
 }
 
 #[tokio::test]
+async fn a_pass_with_nothing_due_only_claims() {
+    let app = spawn_hub().await;
+    let notifier = notifier(&app, settings(&[60_000]));
+    let before = app.store.counted();
+
+    let report = notifier.deliver_due().await.unwrap();
+
+    assert_eq!(report, DeliveryReport::default());
+    let spent = app.store.counted().since(before);
+    assert_eq!(
+        (spent.statements, spent.write_transactions),
+        (1, 1),
+        "the claim, and no transaction to record nothing"
+    );
+}
+
+#[tokio::test]
 async fn webhooks_to_non_public_addresses_are_refused_without_connecting() {
     let app = spawn_hub().await;
     let receiver = Receiver::start(&[], 200).await;
