@@ -208,6 +208,9 @@ async fn open_pool(url: &SecretString, max_connections: u32) -> anyhow::Result<D
                 // Each connection's page cache starts over after another connection commits;
                 // mapped pages are read from memory instead of a pread per page.
                 .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
+                // Statement journals (a savepoint's copy of the pages it changed) and sorts
+                // stay in memory instead of temporary files made and deleted per transaction.
+                .pragma("temp_store", "memory")
         });
     Database::connect(options)
         .await

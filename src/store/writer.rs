@@ -1,9 +1,9 @@
 //! SQLite's single writer: one task owns the write connection and commits the queued units
 //! of work in groups — one `BEGIN IMMEDIATE` transaction, a savepoint per unit after the
-//! first, each caller answered once its group has committed. SQLite admits one writer at a time; queueing here
-//! instead of in SQLite's busy handler (which sleeps) keeps writes back to back, and a
-//! group shares one commit. A unit that fails is rolled back alone and leaves the rest of its
-//! group be.
+//! first, each caller answered once its group has committed. SQLite admits one writer at a
+//! time; queueing here instead of in SQLite's busy handler (which sleeps) keeps writes back
+//! to back, and a group shares one commit. A unit that fails is rolled back alone and leaves
+//! the rest of its group be.
 
 use std::any::Any;
 
@@ -18,6 +18,10 @@ use super::counts::Counts;
 const MAX_GROUP: usize = 64;
 /// Opens a unit's savepoint; every unit's has the same name.
 const OPEN_SAVEPOINT: &str = "SAVEPOINT unit";
+/// Keeps the previous unit's writes and opens the next unit's savepoint, in one round trip.
+/// Releasing lets SQLite empty its statement journal, which otherwise holds a copy of every
+/// page each unit of the group touched and, past 64 KiB, spills to a temporary file.
+const RELEASE_AND_OPEN_SAVEPOINT: &str = "RELEASE unit; SAVEPOINT unit";
 /// Undoes the most recent unit's writes, back to its savepoint.
 const ROLL_BACK_UNIT: &str = "ROLLBACK TO unit";
 /// Units waiting for the writer before callers wait to queue.
@@ -89,6 +93,8 @@ async fn write_groups(db: DatabaseConnection, mut units: mpsc::Receiver<Unit>, c
 async fn commit_group(db: &DatabaseConnection, group: &mut Vec<Unit>, counts: &Counts) {
     let mut units = group.drain(..);
     let mut txn: Option<DatabaseTransaction> = None;
+    // Whether a unit's savepoint is open (the transaction's first unit has none).
+    let mut savepoint_open = false;
     let mut done = Vec::with_capacity(units.len());
     while let Some(unit) = units.next() {
         let Some(open) = &txn else {
@@ -115,13 +121,14 @@ async fn commit_group(db: &DatabaseConnection, group: &mut Vec<Unit>, counts: &C
             }
             continue;
         };
-        let outcome = in_savepoint(open, unit.work).await;
+        let outcome = run_in_savepoint(open, unit.work, savepoint_open).await;
+        savepoint_open = true;
         done.push((unit.answer, outcome));
     }
     let Some(txn) = txn else {
         return;
     };
-    // The commit releases every savepoint still open.
+    // The commit releases the savepoint still open.
     match txn.commit().await {
         Ok(()) => {
             for (answer, outcome) in done {
@@ -140,12 +147,17 @@ async fn commit_group(db: &DatabaseConnection, group: &mut Vec<Unit>, counts: &C
     }
 }
 
-/// Runs one unit in a savepoint of the group's transaction. A unit that succeeds leaves its
-/// savepoint open (the next unit's nests inside it, and the commit releases them all), so a
-/// unit costs one statement more than its own; one that fails is rolled back to its
-/// savepoint, the units before it untouched.
-async fn in_savepoint(txn: &DatabaseTransaction, work: Work) -> Outcome {
-    txn.execute_unprepared(OPEN_SAVEPOINT).await?;
+/// Runs one unit in a savepoint of the group's transaction, releasing the previous unit's
+/// (`release`) in the same statement. A unit leaves its savepoint open (the next unit's
+/// statement releases it, the commit the last), so a unit costs one statement more than its
+/// own; one that fails is rolled back to its savepoint, the units before it untouched.
+async fn run_in_savepoint(txn: &DatabaseTransaction, work: Work, release: bool) -> Outcome {
+    let open = if release {
+        RELEASE_AND_OPEN_SAVEPOINT
+    } else {
+        OPEN_SAVEPOINT
+    };
+    txn.execute_unprepared(open).await?;
     let outcome = work(txn).await;
     if outcome.is_err() {
         txn.execute_unprepared(ROLL_BACK_UNIT).await?;
