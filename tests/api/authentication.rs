@@ -217,7 +217,7 @@ async fn key_usage_still_pending_is_written_at_shutdown() {
 /// `PUT` and `DELETE /v1/events/{id}` find the key in the read that finds the event: a key
 /// that admits no one is still refused first, whatever the body or the event id.
 #[tokio::test]
-async fn event_writes_refuse_a_bad_key_before_anything_else() {
+async fn event_reads_and_writes_refuse_a_bad_key_before_anything_else() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Calm").await;
     let other = app.create_tenant("Other").await;
@@ -238,13 +238,15 @@ async fn event_writes_refuse_a_bad_key_before_anything_else() {
             .json(&body);
         async move { request.send().await.unwrap() }
     };
-    let delete = |key: String, id: &str| {
+    let bodiless = |method: reqwest::Method, key: String, id: &str| {
         let request = app
             .client
-            .delete(app.url(&format!("/v1/events/{id}")))
+            .request(method, app.url(&format!("/v1/events/{id}")))
             .bearer_auth(key);
         async move { request.send().await.unwrap() }
     };
+    let delete = |key: String, id: &str| bodiless(reqwest::Method::DELETE, key, id);
+    let get = |key: String, id: &str| bodiless(reqwest::Method::GET, key, id);
     let key = tenant.api_key.clone();
     assert_eq!(
         put(key.clone(), "appt-1".into(), session.clone())
@@ -260,6 +262,7 @@ async fn event_writes_refuse_a_bad_key_before_anything_else() {
             put(refused.clone(), "appt-1".into(), wrong_types.clone()).await,
             put(refused.clone(), long_id.clone(), session.clone()).await,
             delete(refused.clone(), "appt-1").await,
+            get(refused.clone(), "appt-1").await,
         ] {
             assert_problem(response, 401, "unauthorized").await;
         }
@@ -272,6 +275,12 @@ async fn event_writes_refuse_a_bad_key_before_anything_else() {
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "event_id");
     assert_problem(delete(key.clone(), "appt-9").await, 404, "not_found").await;
+    assert_problem(get(key.clone(), "appt-9").await, 404, "not_found").await;
+    let shown: Value = get(key.clone(), "appt-1").await.json().await.unwrap();
+    assert_eq!(
+        (&shown["event_id"], &shown["end_user_id"]),
+        (&json!("appt-1"), &json!("t-1"))
+    );
     // Another application's key finds nothing of this one's.
     assert_problem(
         delete(other.api_key.clone(), "appt-1").await,
@@ -279,6 +288,7 @@ async fn event_writes_refuse_a_bad_key_before_anything_else() {
         "not_found",
     )
     .await;
+    assert_problem(get(other.api_key.clone(), "appt-1").await, 404, "not_found").await;
 
     convene::tenancy::set_suspended(&app.store, &tenant.id, true, "test")
         .await
@@ -287,6 +297,7 @@ async fn event_writes_refuse_a_bad_key_before_anything_else() {
         put(key.clone(), "appt-2".into(), session.clone()).await,
         put(key.clone(), "appt-1".into(), wrong_types.clone()).await,
         delete(key.clone(), "appt-1").await,
+        get(key.clone(), "appt-1").await,
     ] {
         assert_problem(response, 403, "forbidden").await;
     }

@@ -242,12 +242,19 @@ async fn within_budget(
     ),
 )]
 pub async fn show(
-    caller: ApiCaller,
+    key: PresentedKey,
     State(state): State<AppState>,
     Path(event_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let hosted = live_event(&state, caller.application_id(), &event_id).await?;
-    Ok(Json(EventView::of(&hosted.event, &hosted.host_external_id)).into_response())
+    let mut context = state
+        .store
+        .live_event_context(key.hash(), &event_id)
+        .await?;
+    key.admit(&state, context.key.take())?;
+    let (Some(event), Some(host)) = (&context.event, &context.host) else {
+        return Err(ApiError::NotFound("No such event.".to_owned()));
+    };
+    Ok(Json(EventView::of(event, &host.external_id)).into_response())
 }
 
 /// `DELETE /v1/events/{event_id}`: the event and its Zoom meeting.
