@@ -214,8 +214,8 @@ async fn key_usage_still_pending_is_written_at_shutdown() {
     assert!(keys[0].last_used_at.is_some(), "flushed on the way out");
 }
 
-/// `PUT` and `DELETE /v1/events/{id}` find the key in the read that finds the event: a key
-/// that admits no one is still refused first, whatever the body or the event id.
+/// `GET`, `PUT` and `DELETE /v1/events/{id}` find the key in the read that finds the event: a
+/// key that admits no one is still refused first, whatever the body or the event id.
 #[tokio::test]
 async fn event_reads_and_writes_refuse_a_bad_key_before_anything_else() {
     let app = spawn_app().await;

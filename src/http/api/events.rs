@@ -252,7 +252,7 @@ pub async fn show(
         .await?;
     key.admit(&state, context.key.take())?;
     let (Some(event), Some(host)) = (&context.event, &context.host) else {
-        return Err(ApiError::NotFound("No such event.".to_owned()));
+        return Err(no_such_event());
     };
     Ok(Json(EventView::of(event, &host.external_id)).into_response())
 }
@@ -284,7 +284,7 @@ pub async fn remove(
         credential: context.credential,
     };
     let Some(event) = context.event else {
-        return Err(ApiError::NotFound("No such event.".to_owned()));
+        return Err(no_such_event());
     };
     let now = Timestamp::now();
     let mut deleted = changes(&event.id);
@@ -589,6 +589,11 @@ fn not_connected() -> ApiError {
     }
 }
 
+/// The answer for an event id the application has no live event under (404).
+fn no_such_event() -> ApiError {
+    ApiError::NotFound("No such event.".to_owned())
+}
+
 fn needs_reauth() -> ApiError {
     ApiError::Conflict {
         code: "needs_reauth",
@@ -605,7 +610,7 @@ async fn live_event(
         .store
         .find_live_event(application_id, event_id)
         .await?
-        .ok_or_else(|| ApiError::NotFound("No such event.".to_owned()))
+        .ok_or_else(no_such_event)
 }
 
 fn check_event_id(event_id: &str) -> Result<(), ApiError> {
