@@ -2,6 +2,7 @@
 //! created for the run on the server the user named, and dropped afterwards.
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context;
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement};
@@ -14,6 +15,20 @@ pub struct ServerCounts {
     pub commits: i64,
     /// Rows inserted, updated and deleted.
     pub rows_written: i64,
+}
+
+/// How often the harness analyzes a PostgreSQL run database when the server's autovacuum is
+/// off. Autovacuum would analyze a table once a tenth of it has changed, which at the harness's
+/// write rates is every few seconds.
+const ANALYZE_EVERY: Duration = Duration::from_secs(5);
+
+/// The harness's stand-in for autovacuum, stopped when dropped.
+pub struct Analyzer(tokio::task::JoinHandle<()>);
+
+impl Drop for Analyzer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A database made for this run.
@@ -97,6 +112,44 @@ impl RunDatabase {
         };
         admin.close().await?;
         Ok(Some(counts))
+    }
+
+    /// On a PostgreSQL server running with `autovacuum = off`, analyzes the run's database
+    /// every [`ANALYZE_EVERY`] until the returned [`Analyzer`] is dropped, and says so. The
+    /// hub is measured as on a server with PostgreSQL's defaults: without analysis, each
+    /// pooled connection keeps the plan it made while the tables were empty (a full scan of
+    /// `events` per event write), which measures the server's settings, not the hub.
+    /// `None` on SQLite and on a server whose autovacuum is on.
+    pub async fn stand_in_for_autovacuum(&self) -> anyhow::Result<Option<Analyzer>> {
+        let Self::Postgres { url, .. } = self else {
+            return Ok(None);
+        };
+        let connection = Database::connect(url.as_str()).await?;
+        let autovacuum = connection
+            .query_one_raw(Statement::from_string(
+                DatabaseBackend::Postgres,
+                "SELECT current_setting('autovacuum') AS autovacuum",
+            ))
+            .await?
+            .context("current_setting returned no row")?
+            .try_get::<String>("", "autovacuum")?;
+        if autovacuum == "on" {
+            connection.close().await?;
+            return Ok(None);
+        }
+        println!(
+            "the PostgreSQL server runs with autovacuum off: the harness analyzes the run's database every {} s, as autovacuum would",
+            ANALYZE_EVERY.as_secs()
+        );
+        Ok(Some(Analyzer(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(ANALYZE_EVERY);
+            loop {
+                ticks.tick().await;
+                if let Err(error) = connection.execute_unprepared("ANALYZE").await {
+                    eprintln!("ANALYZE of the run's database failed: {error}");
+                }
+            }
+        }))))
     }
 
     /// Drops a PostgreSQL database (the SQLite file goes with the run's folder).

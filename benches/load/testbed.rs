@@ -11,7 +11,7 @@ use tempfile::TempDir;
 use url::Url;
 
 use crate::browser::Browser;
-use crate::database::RunDatabase;
+use crate::database::{Analyzer, RunDatabase};
 use crate::hub::{HubSetup, Tenant, register_app};
 use crate::processes::{Launch, Process, free_port};
 use crate::zoom::{self, ZoomControl};
@@ -40,6 +40,8 @@ pub struct Testbed {
     pub database: RunDatabase,
     pub hubs: Vec<Process>,
     pub tenant: Tenant,
+    /// Analyzes the database while the run lasts, where the server's autovacuum would not.
+    analyzer: Option<Analyzer>,
 }
 
 impl Testbed {
@@ -61,6 +63,7 @@ impl Testbed {
         let emulator = zoom::launch(&hub_bases, run_dir.path())?.start().await?;
         let zoom = ZoomControl::new(emulator.base(), http.clone());
         let database = RunDatabase::create(plan.postgres.as_ref(), run_dir.path(), "hub").await?;
+        let analyzer = database.stand_in_for_autovacuum().await?;
         let setup = HubSetup {
             database_url: database.url().to_owned(),
             master_keys: convene::vault::KeyRing::generate_spec(),
@@ -82,6 +85,7 @@ impl Testbed {
             database,
             hubs,
             tenant,
+            analyzer,
         })
     }
 
@@ -151,6 +155,7 @@ impl Testbed {
 
     /// Stops the hubs gracefully, then the emulator, and drops the run's database.
     async fn shut_down(self) -> anyhow::Result<()> {
+        drop(self.analyzer);
         for hub in self.hubs {
             hub.stop().await?;
         }
