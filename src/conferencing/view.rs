@@ -7,7 +7,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::domain::Timestamp;
-use crate::store::events::Event;
+use crate::store::events::{Event, ShownEvent};
 
 /// An event as the API shows it, hosted by `end_user_id` (the application's id for the end user).
 #[derive(Debug, Serialize)]
@@ -48,7 +48,7 @@ struct Requested<'a> {
 }
 
 impl<'a> EventView<'a> {
-    pub fn of(event: &'a Event, host: &'a str) -> Self {
+    pub fn of(event: &'a ShownEvent) -> Self {
         let requested: Requested<'a> = event
             .conferencing
             .as_deref()
@@ -56,7 +56,7 @@ impl<'a> EventView<'a> {
             .unwrap_or_default();
         EventView {
             event_id: &event.external_id,
-            end_user_id: host,
+            end_user_id: &event.host_external_id,
             summary: &event.summary,
             description: event.description.as_deref(),
             start: event.start_at,
@@ -92,5 +92,6 @@ fn stored<'a, T: Deserialize<'a>>(text: &'a str) -> Option<T> {
 
 /// [`EventView`] as a JSON value, for webhook payloads.
 pub fn event_view(event: &Event, host: &str) -> Value {
-    serde_json::to_value(EventView::of(event, host)).expect("an event view always serialises")
+    serde_json::to_value(EventView::of(&ShownEvent::of(event, host)))
+        .expect("an event view always serialises")
 }

@@ -7,9 +7,9 @@ use sea_orm::sea_query::{
     SelectStatement,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    FromQueryResult, IdenStatic, IntoActiveModel, Iterable, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait, Set, UpdateMany,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DerivePartialModel,
+    EntityTrait, FromQueryResult, IdenStatic, IntoActiveModel, Iterable, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait, Set, UpdateMany,
 };
 
 use super::Store;
@@ -94,21 +94,56 @@ pub struct CreatedMeeting {
     pub deliveries: Vec<NewDelivery>,
 }
 
-/// An event with its host's id as the application knows it.
-#[derive(Debug)]
-pub struct HostedEvent {
-    pub event: Event,
+/// What the API shows of an event (the columns of its JSON), with its host's id as the
+/// application knows it: all a page of the list reads.
+#[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "event::Entity")]
+pub struct ShownEvent {
+    /// The keyset cursor's tie-break; not shown.
+    pub id: String,
+    pub external_id: String,
+    #[sea_orm(from_expr = "Expr::col((end_user::Entity, end_user::Column::ExternalId))")]
     pub host_external_id: String,
+    pub summary: String,
+    pub description: Option<String>,
+    pub start_at: Timestamp,
+    pub end_at: Timestamp,
+    pub tzid: String,
+    pub attendees: String,
+    pub recurrence: Option<String>,
+    pub conferencing: Option<String>,
+    pub conferencing_status: String,
+    pub meeting_id: Option<String>,
+    pub join_url: Option<String>,
+    pub passcode: Option<String>,
+    pub conferencing_error: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
-const HOST_EXTERNAL_ID: &str = "host_external_id";
-
-impl FromQueryResult for HostedEvent {
-    fn from_query_result(row: &sea_orm::QueryResult, prefix: &str) -> Result<Self, sea_orm::DbErr> {
-        Ok(Self {
-            event: Event::from_query_result(row, prefix)?,
-            host_external_id: row.try_get(prefix, HOST_EXTERNAL_ID)?,
-        })
+impl ShownEvent {
+    /// What the API shows of `event`, hosted by `host` (the application's id for the end user).
+    pub fn of(event: &Event, host: &str) -> Self {
+        Self {
+            id: event.id.clone(),
+            external_id: event.external_id.clone(),
+            host_external_id: host.to_owned(),
+            summary: event.summary.clone(),
+            description: event.description.clone(),
+            start_at: event.start_at,
+            end_at: event.end_at,
+            tzid: event.tzid.clone(),
+            attendees: event.attendees.clone(),
+            recurrence: event.recurrence.clone(),
+            conferencing: event.conferencing.clone(),
+            conferencing_status: event.conferencing_status.clone(),
+            meeting_id: event.meeting_id.clone(),
+            join_url: event.join_url.clone(),
+            passcode: event.passcode.clone(),
+            conferencing_error: event.conferencing_error.clone(),
+            created_at: event.created_at,
+            updated_at: event.updated_at,
+        }
     }
 }
 
@@ -125,6 +160,9 @@ pub struct SyncedMeeting {
     pub audit: NewAuditEntry,
 }
 
+/// The most events a page of [`Store::list_events`] may ask for.
+pub const MAX_PAGE_SIZE: u64 = 200;
+
 /// Which events to list, oldest start first.
 pub struct EventQuery<'a> {
     pub application_id: &'a str,
@@ -134,6 +172,7 @@ pub struct EventQuery<'a> {
     pub to: Option<Timestamp>,
     /// Continue after this (start, id).
     pub after: Option<(Timestamp, String)>,
+    /// At most [`MAX_PAGE_SIZE`] + 1 (the extra row says whether another page follows).
     pub limit: u64,
 }
 
@@ -576,23 +615,15 @@ impl Store {
         Ok(claimed.into_iter().map(|event| event.id).collect())
     }
 
-    /// One of the application's live (not deleted) events, with its host.
-    pub async fn find_live_event(
-        &self,
-        application_id: &str,
-        external_id: &str,
-    ) -> anyhow::Result<Option<HostedEvent>> {
-        Ok(hosted_events(application_id)
-            .filter(event::Column::ExternalId.eq(external_id))
-            .into_model::<HostedEvent>()
-            .one(self.connection())
-            .await?)
-    }
-
-    /// A page of the application's live events, by start then id, each with its host's id
-    /// as the application knows it; one statement that seeks to the page's first row.
-    pub async fn list_events(&self, query: EventQuery<'_>) -> anyhow::Result<Vec<HostedEvent>> {
-        let mut select = hosted_events(query.application_id);
+    /// A page of the application's live events, by start then id, as the API shows them; one
+    /// statement that seeks to the page's first row and reads only the shown columns.
+    pub async fn list_events(&self, query: EventQuery<'_>) -> anyhow::Result<Vec<ShownEvent>> {
+        // A left join keeps events the driving table (every event has its host), so the
+        // planner follows the start-ordered index instead of sorting.
+        let mut select = event::Entity::find()
+            .join(JoinType::LeftJoin, event::Relation::HostEndUser.def())
+            .filter(event::Column::ApplicationId.eq(query.application_id))
+            .filter(event::Column::DeletedAt.is_null());
         if let Some(host) = query.host_external_id {
             // `=` a scalar subquery, not `IN`: with an equality the planner seeks the host's
             // index in start order (with `IN` SQLite walks the application's whole index).
@@ -626,21 +657,10 @@ impl Store {
             .order_by_asc(event::Column::StartAt)
             .order_by_asc(event::Column::Id)
             .limit(query.limit)
-            .into_model::<HostedEvent>()
+            .into_partial_model::<ShownEvent>()
             .all(self.connection())
             .await?)
     }
-}
-
-/// The application's live events, each with its host's id as the application knows it.
-fn hosted_events(application_id: &str) -> sea_orm::Select<event::Entity> {
-    // A left join keeps events the driving table (every event has its host), so the
-    // planner follows the start-ordered index instead of sorting.
-    event::Entity::find()
-        .join(JoinType::LeftJoin, event::Relation::HostEndUser.def())
-        .column_as(end_user::Column::ExternalId, HOST_EXTERNAL_ID)
-        .filter(event::Column::ApplicationId.eq(application_id))
-        .filter(event::Column::DeletedAt.is_null())
 }
 
 /// One row holding the live API key hashing to `key_hash` and its application (both null

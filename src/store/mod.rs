@@ -44,6 +44,11 @@ use self::writer::Writer;
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of the SQLite file each connection maps into memory.
 const SQLITE_MMAP_BYTES: u64 = 256 * 1024 * 1024;
+/// Rows a SQLite connection's thread hands over before it waits for the reader: a whole page
+/// of events at the largest size (with the row that says another page follows) and the
+/// statement's result, so a page's rows cross in one go. (sqlx's default, 50, stops the
+/// thread in the middle of a default page of 50 + 1 until the request's task has read some.)
+const SQLITE_ROW_BUFFER: usize = events::MAX_PAGE_SIZE as usize + 2;
 /// Longest a PostgreSQL statement may run before the server cancels it.
 const POSTGRES_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -205,6 +210,7 @@ async fn open_pool(url: &SecretString, max_connections: u32) -> anyhow::Result<D
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
+                .row_buffer_size(SQLITE_ROW_BUFFER)
                 // Each connection's page cache starts over after another connection commits;
                 // mapped pages are read from memory instead of a pread per page.
                 .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())

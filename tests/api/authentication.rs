@@ -214,8 +214,9 @@ async fn key_usage_still_pending_is_written_at_shutdown() {
     assert!(keys[0].last_used_at.is_some(), "flushed on the way out");
 }
 
-/// `GET`, `PUT` and `DELETE /v1/events/{id}` find the key in the read that finds the event: a
-/// key that admits no one is still refused first, whatever the body or the event id.
+/// `GET`, `PUT` and `DELETE /v1/events/{id}` and `POST /v1/events/{id}/start_url` find the key
+/// in the read that finds the event: a key that admits no one is still refused first, whatever
+/// the body or the event id.
 #[tokio::test]
 async fn event_reads_and_writes_refuse_a_bad_key_before_anything_else() {
     let app = spawn_app().await;
@@ -247,6 +248,8 @@ async fn event_reads_and_writes_refuse_a_bad_key_before_anything_else() {
     };
     let delete = |key: String, id: &str| bodiless(reqwest::Method::DELETE, key, id);
     let get = |key: String, id: &str| bodiless(reqwest::Method::GET, key, id);
+    let start_url =
+        |key: String, id: &str| bodiless(reqwest::Method::POST, key, &format!("{id}/start_url"));
     let key = tenant.api_key.clone();
     assert_eq!(
         put(key.clone(), "appt-1".into(), session.clone())
@@ -263,6 +266,7 @@ async fn event_reads_and_writes_refuse_a_bad_key_before_anything_else() {
             put(refused.clone(), long_id.clone(), session.clone()).await,
             delete(refused.clone(), "appt-1").await,
             get(refused.clone(), "appt-1").await,
+            start_url(refused.clone(), "appt-1").await,
         ] {
             assert_problem(response, 401, "unauthorized").await;
         }
@@ -276,6 +280,9 @@ async fn event_reads_and_writes_refuse_a_bad_key_before_anything_else() {
     assert_eq!(problem["errors"][0]["field"], "event_id");
     assert_problem(delete(key.clone(), "appt-9").await, 404, "not_found").await;
     assert_problem(get(key.clone(), "appt-9").await, 404, "not_found").await;
+    assert_problem(start_url(key.clone(), "appt-9").await, 404, "not_found").await;
+    // The host never connected Zoom: the event has no meeting to start.
+    assert_problem(start_url(key.clone(), "appt-1").await, 409, "no_meeting").await;
     let shown: Value = get(key.clone(), "appt-1").await.json().await.unwrap();
     assert_eq!(
         (&shown["event_id"], &shown["end_user_id"]),
@@ -289,6 +296,12 @@ async fn event_reads_and_writes_refuse_a_bad_key_before_anything_else() {
     )
     .await;
     assert_problem(get(other.api_key.clone(), "appt-1").await, 404, "not_found").await;
+    assert_problem(
+        start_url(other.api_key.clone(), "appt-1").await,
+        404,
+        "not_found",
+    )
+    .await;
 
     convene::tenancy::set_suspended(&app.store, &tenant.id, true, "test")
         .await
@@ -298,6 +311,7 @@ async fn event_reads_and_writes_refuse_a_bad_key_before_anything_else() {
         put(key.clone(), "appt-1".into(), wrong_types.clone()).await,
         delete(key.clone(), "appt-1").await,
         get(key.clone(), "appt-1").await,
+        start_url(key.clone(), "appt-1").await,
     ] {
         assert_problem(response, 403, "forbidden").await;
     }

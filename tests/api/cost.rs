@@ -116,7 +116,7 @@ async fn an_event_create_with_its_meeting_is_one_read_and_two_units_of_work() {
 }
 
 #[tokio::test]
-async fn a_read_is_one_statement_and_a_list_one_besides_the_key() {
+async fn a_read_or_a_start_url_is_one_statement_and_a_list_one_besides_the_key() {
     let app = quiet_hub().await;
     let tenant = connected(&app).await;
     for (id, start) in [
@@ -146,6 +146,16 @@ async fn a_read_is_one_statement_and_a_list_one_besides_the_key() {
     assert_eq!(response.status(), 200);
     // The key with the event and its host.
     within("a read", cost, 1, 0);
+
+    let start = app
+        .client
+        .post(app.url("/v1/events/appt-2/start_url"))
+        .bearer_auth(&tenant.api_key)
+        .send();
+    let (response, cost) = cost_of(&app, async { start.await.unwrap() }).await;
+    assert_eq!(response.status(), 200);
+    // The same read, which brings the host's credential: the token needs no read of its own.
+    within("a start URL", cost, 1, 0);
 }
 
 #[tokio::test]
@@ -213,13 +223,14 @@ async fn a_sync_lease_found_held_is_counted_as_a_collision() {
     let app = quiet_hub().await;
     let tenant = connected(&app).await;
     book(&app, &tenant, "appt-1", "2030-12-01T15:00:00Z").await;
+    let key = convene::domain::credentials::KeyHash::of(&tenant.api_key);
     let event = app
         .hub_store
-        .find_live_event(&tenant.id, "appt-1")
+        .live_event_context(key.as_str(), "appt-1")
         .await
         .unwrap()
-        .unwrap()
-        .event;
+        .event
+        .unwrap();
     let collisions = || async {
         app.metrics()
             .await

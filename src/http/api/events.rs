@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -21,7 +22,7 @@ use crate::http::state::AppState;
 use crate::store::applications::Application;
 use crate::store::credentials::status as link_status;
 use crate::store::events::{
-    Event, EventChanges, EventContext, EventQuery, HostedEvent, changes,
+    Event, EventChanges, EventContext, EventQuery, MAX_PAGE_SIZE, ShownEvent, changes,
     conferencing_status as state,
 };
 use crate::zoom::types::MeetingRequest;
@@ -130,7 +131,8 @@ pub async fn put(
             }
         }
     };
-    Ok((status, Json(EventView::of(&event, spec.host.as_str()))).into_response())
+    let shown = ShownEvent::of(&event, spec.host.as_str());
+    Ok((status, Json(EventView::of(&shown))).into_response())
 }
 
 /// Stores a new event and, when it has conferencing, makes its meeting within the request
@@ -254,7 +256,7 @@ pub async fn show(
     let (Some(event), Some(host)) = (&context.event, &context.host) else {
         return Err(no_such_event());
     };
-    Ok(Json(EventView::of(event, &host.external_id)).into_response())
+    Ok(Json(EventView::of(&ShownEvent::of(event, &host.external_id))).into_response())
 }
 
 /// `DELETE /v1/events/{event_id}`: the event and its Zoom meeting.
@@ -340,9 +342,11 @@ pub async fn list(
         Some(raw) => raw
             .parse::<u64>()
             .ok()
-            .filter(|limit| (1..=200).contains(limit))
+            .filter(|limit| (1..=MAX_PAGE_SIZE).contains(limit))
             .ok_or_else(|| {
-                ApiError::InvalidRequest("`limit` must be a whole number from 1 to 200.".to_owned())
+                ApiError::InvalidRequest(format!(
+                    "`limit` must be a whole number from 1 to {MAX_PAGE_SIZE}."
+                ))
             })?,
     };
     let after = params
@@ -362,15 +366,12 @@ pub async fn list(
         .await?;
     let next_cursor = if events.len() as u64 > limit {
         events.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        events.last().map(|listed| encode_cursor(&listed.event))
+        events.last().map(encode_cursor)
     } else {
         None
     };
     let page = EventPage {
-        events: events
-            .iter()
-            .map(|listed| EventView::of(&listed.event, &listed.host_external_id))
-            .collect(),
+        events: events.iter().map(EventView::of).collect(),
         next_cursor,
     };
     // Serialised here, while the rows it borrows are alive.
@@ -398,13 +399,16 @@ pub struct EventPage<'a> {
     ),
 )]
 pub async fn start_url(
-    caller: ApiCaller,
+    key: PresentedKey,
     State(state): State<AppState>,
     Path(event_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let event = live_event(&state, caller.application_id(), &event_id)
-        .await?
-        .event;
+    let mut context = state
+        .store
+        .live_event_context(key.hash(), &event_id)
+        .await?;
+    key.admit(&state, context.key.take())?;
+    let event = context.event.ok_or_else(no_such_event)?;
     let (Some(meeting_id), Some(credential_id)) = (
         event
             .meeting_id
@@ -421,17 +425,20 @@ pub async fn start_url(
         });
     };
     let api = &state.zoom;
-    let meeting = state
-        .broker
-        .with_token(credential_id, |token| async move {
-            api.get_meeting(&token, meeting_id).await
-        })
-        .await
-        .map_err(|error| match error {
-            crate::conferencing::ConferencingError::NeedsReauth => needs_reauth(),
-            crate::conferencing::ConferencingError::NoCredential => not_connected(),
-            other => ApiError::Internal(anyhow::Error::from(other)),
-        })?;
+    let fetch = |token: SecretString| async move { api.get_meeting(&token, meeting_id).await };
+    // The meeting's credential is usually the host's current one, read with the event.
+    let meeting = match context
+        .credential
+        .filter(|current| current.id == credential_id)
+    {
+        Some(current) => state.broker.with_token_of(&current, fetch).await,
+        None => state.broker.with_token(credential_id, fetch).await,
+    }
+    .map_err(|error| match error {
+        crate::conferencing::ConferencingError::NeedsReauth => needs_reauth(),
+        crate::conferencing::ConferencingError::NoCredential => not_connected(),
+        other => ApiError::Internal(anyhow::Error::from(other)),
+    })?;
     let start_url = meeting
         .start_url
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("Zoom returned no start_url")))?;
@@ -601,18 +608,6 @@ fn needs_reauth() -> ApiError {
     }
 }
 
-async fn live_event(
-    state: &AppState,
-    application_id: &str,
-    event_id: &str,
-) -> Result<HostedEvent, ApiError> {
-    state
-        .store
-        .find_live_event(application_id, event_id)
-        .await?
-        .ok_or_else(no_such_event)
-}
-
 fn check_event_id(event_id: &str) -> Result<(), ApiError> {
     if event_id.is_empty()
         || event_id.len() > MAX_EVENT_ID
@@ -626,7 +621,7 @@ fn check_event_id(event_id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn encode_cursor(event: &Event) -> String {
+fn encode_cursor(event: &ShownEvent) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}:{}", event.start_at.0, event.id))
 }
 
