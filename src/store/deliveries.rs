@@ -8,12 +8,13 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, IntoIden, LockBehavior, LockType, Order, Query, TableRef, ValueTuple,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, IdenStatic,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult,
+    IdenStatic, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::Store;
 use super::batch::Batch;
+use super::claim;
 use super::counts::lease_collision;
 use super::entity::{webhook_attempt, webhook_delivery};
 use crate::domain::{Timestamp, new_id};
@@ -154,18 +155,22 @@ impl Store {
             .limit(limit)
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
             .to_owned();
+        let mut lease = Query::update();
+        lease
+            .table(webhook_delivery::Entity)
+            .value(webhook_delivery::Column::LeaseUntil, lease_until.0)
+            .cond_where(claimable(now))
+            .returning_all();
+        let claim = claim::picked_by(lease, webhook_delivery::Column::Id, due);
         let taken = self
             .write(move |txn| {
                 Box::pin(async move {
-                    Ok(webhook_delivery::Entity::update_many()
-                        .col_expr(
-                            webhook_delivery::Column::LeaseUntil,
-                            Expr::value(lease_until.0),
-                        )
-                        .filter(webhook_delivery::Column::Id.in_subquery(due))
-                        .filter(claimable(now))
-                        .exec_with_returning(txn)
-                        .await?)
+                    let backend = txn.get_database_backend();
+                    let taken = txn.query_all_raw(backend.build(&claim)).await?;
+                    taken
+                        .iter()
+                        .map(|row| Ok(Delivery::from_query_result(row, "")?))
+                        .collect::<anyhow::Result<Vec<_>>>()
                 })
             })
             .await?;

@@ -16,6 +16,7 @@ use super::Store;
 use super::applications::{ApiKeyRecord, Application};
 use super::audit::{NewAuditEntry, add_audit_entries};
 use super::batch::Batch;
+use super::claim;
 use super::counts::lease_collision;
 use super::credentials::Credential;
 use super::deliveries::{NewDelivery, add_deliveries, insert_deliveries};
@@ -600,19 +601,24 @@ impl Store {
             .limit(limit)
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
             .to_owned();
-        let claimed = self
-            .write(move |txn| {
-                Box::pin(async move {
-                    Ok(event::Entity::update_many()
-                        .col_expr(event::Column::SyncLeaseUntil, Expr::value(lease_until.0))
-                        .filter(event::Column::Id.in_subquery(due))
-                        .filter(sync_lease_free(now))
-                        .exec_with_returning(txn)
-                        .await?)
-                })
+        let mut lease = Query::update();
+        lease
+            .table(event::Entity)
+            .value(event::Column::SyncLeaseUntil, lease_until.0)
+            .cond_where(sync_lease_free(now))
+            .returning_col(event::Column::Id);
+        let claim = claim::picked_by(lease, event::Column::Id, due);
+        self.write(move |txn| {
+            Box::pin(async move {
+                let backend = txn.get_database_backend();
+                let claimed = txn.query_all_raw(backend.build(&claim)).await?;
+                claimed
+                    .iter()
+                    .map(|row| Ok(row.try_get::<String>("", event::Column::Id.as_str())?))
+                    .collect()
             })
-            .await?;
-        Ok(claimed.into_iter().map(|event| event.id).collect())
+        })
+        .await
     }
 
     /// A page of the application's live events, by start then id, as the API shows them; one

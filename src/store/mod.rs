@@ -5,6 +5,7 @@ pub mod account;
 pub mod applications;
 pub mod audit;
 mod batch;
+mod claim;
 pub mod connect_sessions;
 pub mod console;
 pub mod counts;

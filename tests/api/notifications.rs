@@ -577,6 +577,32 @@ async fn two_notifiers_working_at_once_deliver_each_webhook_once() {
     }
 }
 
+/// Passes over an empty outbox leave PostgreSQL a plan made for an empty table; a later claim
+/// still takes no more than the batch its lease was sized for.
+#[tokio::test]
+async fn a_claim_planned_on_an_empty_outbox_still_takes_no_more_than_its_limit() {
+    let app = spawn_hub().await;
+    let tenant = app
+        .create_tenant_with_webhook("Calm", "https://hooks.example.org/convene")
+        .await;
+    let now = Timestamp::now();
+    let lease_until = now.plus(Duration::from_secs(30));
+    for _ in 0..10 {
+        let claimed = app.store.claim_due_deliveries(now, lease_until, 3).await;
+        assert!(claimed.unwrap().is_empty());
+    }
+    for _ in 0..8 {
+        enqueue_link_connected(&app, &tenant.id).await;
+    }
+
+    let now = Timestamp::now();
+    let lease_until = now.plus(Duration::from_secs(30));
+    let claimed = app.store.claim_due_deliveries(now, lease_until, 3).await;
+    assert_eq!(claimed.unwrap().len(), 3);
+    let rest = app.store.claim_due_deliveries(now, lease_until, 10).await;
+    assert_eq!(rest.unwrap().len(), 5, "the others were left unclaimed");
+}
+
 #[tokio::test]
 async fn a_pass_records_each_outcome_and_leaves_a_lost_lease_to_its_new_holder() {
     let app = spawn_hub().await;
