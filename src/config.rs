@@ -162,6 +162,8 @@ pub struct Tuning {
     pub webhook_retry_schedule: Vec<Duration>,
     /// How often the webhook and email outboxes are worked.
     pub outbox_poll: Duration,
+    /// Most webhook deliveries one outbox pass claims.
+    pub webhook_batch: u64,
     /// Whether committed deliveries wake the webhook worker at once (else they wait for the
     /// next `outbox_poll` tick).
     pub outbox_wake_on_enqueue: bool,
@@ -192,6 +194,7 @@ impl Default for Tuning {
                 .map(Duration::from_secs)
                 .collect(),
             outbox_poll: Duration::from_secs(1),
+            webhook_batch: 256,
             outbox_wake_on_enqueue: true,
             forget_sweep: Duration::from_secs(3600),
         }

@@ -3,6 +3,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+use futures_util::StreamExt as _;
+use futures_util::stream::FuturesUnordered;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -107,8 +109,14 @@ pub fn spawn_upkeep(state: &AppState, stop: &CancellationToken) -> JoinSet<()> {
 /// memory stays flat between scrapes.
 const METRICS_UPKEEP: Duration = Duration::from_secs(5);
 
+/// Webhook passes a busy outbox runs at once. A pass waits on the database for its claim and
+/// its record as long as on the receivers (longer on a busy PostgreSQL, where each waits its
+/// turn for a pooled connection), so one pass alone delivers a batch per round of waits; a
+/// second one claims and sends while the first records.
+const WEBHOOK_PASSES_AT_ONCE: usize = 2;
+
 /// Works the webhook and email outboxes: on every tick, and at once when deliveries are
-/// committed; a pass that comes back full is followed by another straight away, so a busy
+/// committed. While passes come back full, [`WEBHOOK_PASSES_AT_ONCE`] run at once, so a busy
 /// outbox drains at the speed of its receivers instead of a batch per tick.
 async fn work_outbox(state: AppState, stop: CancellationToken) {
     let tuning = &state.config.tuning;
@@ -127,21 +135,34 @@ async fn work_outbox(state: AppState, stop: CancellationToken) {
             _ = ticks.tick() => {}
             _ = enqueued() => {}
         }
-        loop {
-            match state.notifier.deliver_due().await {
-                Ok(report) if report.claimed() >= state.notifier.batch_size() => {}
-                Ok(_) => break,
-                Err(error) => {
-                    tracing::warn!(error = ?error, "webhook delivery pass failed; will retry");
-                    break;
-                }
-            }
-            if stop.is_cancelled() {
-                return;
-            }
+        deliver_webhooks(&state, &stop).await;
+        if stop.is_cancelled() {
+            return;
         }
         if let Err(error) = state.notifier.send_due_emails().await {
             tracing::warn!(error = ?error, "email pass failed; will retry");
+        }
+    }
+}
+
+/// Webhook passes until one finds less than a full batch due: one to begin with, and while
+/// they come back full, [`WEBHOOK_PASSES_AT_ONCE`]. Claims never overlap, so passes at once
+/// send different deliveries.
+async fn deliver_webhooks(state: &AppState, stop: &CancellationToken) {
+    let pass = || state.notifier.deliver_due();
+    let mut passes = FuturesUnordered::new();
+    passes.push(pass());
+    while let Some(outcome) = passes.next().await {
+        match outcome {
+            Ok(report) if report.claimed() >= state.notifier.batch_size() => {
+                while passes.len() < WEBHOOK_PASSES_AT_ONCE && !stop.is_cancelled() {
+                    passes.push(pass());
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(error = ?error, "webhook delivery pass failed; will retry");
+            }
         }
     }
 }

@@ -58,7 +58,7 @@ impl Default for NotifierSettings {
                 .into_iter()
                 .map(Duration::from_secs)
                 .collect(),
-            batch_size: 256,
+            batch_size: Tuning::default().webhook_batch,
             concurrency: 64,
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
@@ -69,10 +69,12 @@ impl Default for NotifierSettings {
 }
 
 impl NotifierSettings {
-    /// The defaults, with the retry schedule and the private-network allowance of `config`.
+    /// The defaults, with the retry schedule, the batch and the private-network allowance of
+    /// `config`.
     pub fn from_config(config: &Config) -> Self {
         Self {
             retry_schedule: config.tuning.webhook_retry_schedule.clone(),
+            batch_size: config.tuning.webhook_batch,
             allow_private_networks: config.webhook_allow_private,
             ..Self::default()
         }
