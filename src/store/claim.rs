@@ -12,10 +12,32 @@ use sea_orm::sea_query::{
     Alias, CommonTableExpression, Expr, ExprTrait, IntoColumnRef, Query, SelectStatement,
     UpdateStatement, WithClause, WithQuery,
 };
+use sea_orm::{ConnectionTrait, QueryResult};
 
-/// `update`, applied only to the rows `due` picks: `due` selects the rows' `id` column
-/// (locking and limited as the claim needs); `update` sets the lease and says what to return.
-pub(super) fn picked_by<C: IntoColumnRef + Copy>(
+use super::Store;
+
+/// Runs `update` on the rows `due` picks, as one unit of work, and returns what `update`
+/// returns: `due` selects the rows' `id` column (locking and limited as the claim needs);
+/// `update` sets the lease and says what to return.
+pub(super) async fn take<C: IntoColumnRef + Copy>(
+    store: &Store,
+    update: UpdateStatement,
+    id: C,
+    due: SelectStatement,
+) -> anyhow::Result<Vec<QueryResult>> {
+    let claim = picked_by(update, id, due);
+    store
+        .write(move |txn| {
+            Box::pin(async move {
+                let backend = txn.get_database_backend();
+                Ok(txn.query_all_raw(backend.build(&claim)).await?)
+            })
+        })
+        .await
+}
+
+/// `update`, applied only to the rows `due` picks, which are chosen once.
+fn picked_by<C: IntoColumnRef + Copy>(
     mut update: UpdateStatement,
     id: C,
     due: SelectStatement,

@@ -161,19 +161,11 @@ impl Store {
             .value(webhook_delivery::Column::LeaseUntil, lease_until.0)
             .cond_where(claimable(now))
             .returning_all();
-        let claim = claim::picked_by(lease, webhook_delivery::Column::Id, due);
-        let taken = self
-            .write(move |txn| {
-                Box::pin(async move {
-                    let backend = txn.get_database_backend();
-                    let taken = txn.query_all_raw(backend.build(&claim)).await?;
-                    taken
-                        .iter()
-                        .map(|row| Ok(Delivery::from_query_result(row, "")?))
-                        .collect::<anyhow::Result<Vec<_>>>()
-                })
-            })
-            .await?;
+        let taken = claim::take(self, lease, webhook_delivery::Column::Id, due)
+            .await?
+            .iter()
+            .map(|row| Delivery::from_query_result(row, ""))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut claimed: Vec<ClaimedDelivery> = taken
             .into_iter()
             .map(|row| ClaimedDelivery {

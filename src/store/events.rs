@@ -607,18 +607,11 @@ impl Store {
             .value(event::Column::SyncLeaseUntil, lease_until.0)
             .cond_where(sync_lease_free(now))
             .returning_col(event::Column::Id);
-        let claim = claim::picked_by(lease, event::Column::Id, due);
-        self.write(move |txn| {
-            Box::pin(async move {
-                let backend = txn.get_database_backend();
-                let claimed = txn.query_all_raw(backend.build(&claim)).await?;
-                claimed
-                    .iter()
-                    .map(|row| Ok(row.try_get::<String>("", event::Column::Id.as_str())?))
-                    .collect()
-            })
-        })
-        .await
+        claim::take(self, lease, event::Column::Id, due)
+            .await?
+            .iter()
+            .map(|row| Ok(row.try_get::<String>("", event::Column::Id.as_str())?))
+            .collect()
     }
 
     /// A page of the application's live events, by start then id, as the API shows them; one

@@ -261,6 +261,25 @@ async fn a_sync_lease_found_held_is_counted_as_a_collision() {
     assert!(collisions().await >= before + 1.0);
 }
 
+/// Books eight events with meetings, then makes all of them due for sync; returns an instant
+/// to claim them at.
+async fn book_eight_due_events(app: &TestApp, tenant: &TestTenant) -> convene::domain::Timestamp {
+    for hour in 8..16 {
+        let start = format!("2030-12-01T{hour:02}:00:00Z");
+        book(app, tenant, &format!("appt-{hour}"), &start).await;
+    }
+    let now = convene::domain::Timestamp::now();
+    app.store
+        .connection()
+        .execute_unprepared(&format!(
+            "UPDATE events SET next_sync_at = {}",
+            now.0 - 1_000
+        ))
+        .await
+        .unwrap();
+    now
+}
+
 /// PostgreSQL plans a prepared statement once it has run a few times; claims made while
 /// nothing was due leave it a plan for an empty table. The claim still takes no more than
 /// its limit once many events are due.
@@ -274,18 +293,8 @@ async fn a_claim_planned_on_an_empty_table_still_takes_no_more_than_its_limit() 
         let claimed = app.store.claim_events_due_for_sync(now, until, 3).await;
         assert_eq!(claimed.unwrap(), Vec::<String>::new());
     }
-    for hour in 8..16 {
-        let start = format!("2030-12-01T{hour:02}:00:00Z");
-        book(&app, &tenant, &format!("appt-{hour}"), &start).await;
-    }
-    app.store
-        .connection()
-        .execute_unprepared(&format!(
-            "UPDATE events SET next_sync_at = {}",
-            now.0 - 1_000
-        ))
-        .await
-        .unwrap();
+    let now = book_eight_due_events(&app, &tenant).await;
+    let until = now.plus(Duration::from_secs(30));
 
     let claimed = app.store.claim_events_due_for_sync(now, until, 3).await;
     assert_eq!(claimed.unwrap().len(), 3);
@@ -297,19 +306,7 @@ async fn a_claim_planned_on_an_empty_table_still_takes_no_more_than_its_limit() 
 async fn instances_claiming_due_events_at_once_each_get_different_ones() {
     let app = quiet_hub().await;
     let tenant = connected(&app).await;
-    for hour in 8..16 {
-        let start = format!("2030-12-01T{hour:02}:00:00Z");
-        book(&app, &tenant, &format!("appt-{hour}"), &start).await;
-    }
-    let now = convene::domain::Timestamp::now();
-    app.store
-        .connection()
-        .execute_unprepared(&format!(
-            "UPDATE events SET next_sync_at = {}",
-            now.0 - 1_000
-        ))
-        .await
-        .unwrap();
+    let now = book_eight_due_events(&app, &tenant).await;
     let until = now.plus(Duration::from_secs(30));
 
     // The test's own store and the hub's are two instances on one database.

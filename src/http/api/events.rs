@@ -248,11 +248,7 @@ pub async fn show(
     State(state): State<AppState>,
     Path(event_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let mut context = state
-        .store
-        .live_event_context(key.hash(), &event_id)
-        .await?;
-    key.admit(&state, context.key.take())?;
+    let (_, context) = admitted_event(&state, &key, &event_id).await?;
     let (Some(event), Some(host)) = (&context.event, &context.host) else {
         return Err(no_such_event());
     };
@@ -276,11 +272,7 @@ pub async fn remove(
     State(state): State<AppState>,
     Path(event_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let mut context = state
-        .store
-        .live_event_context(key.hash(), &event_id)
-        .await?;
-    let caller = key.admit(&state, context.key.take())?;
+    let (caller, context) = admitted_event(&state, &key, &event_id).await?;
     let host = KnownHost {
         link: context.host_link(),
         credential: context.credential,
@@ -403,11 +395,7 @@ pub async fn start_url(
     State(state): State<AppState>,
     Path(event_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut context = state
-        .store
-        .live_event_context(key.hash(), &event_id)
-        .await?;
-    key.admit(&state, context.key.take())?;
+    let (_, context) = admitted_event(&state, &key, &event_id).await?;
     let event = context.event.ok_or_else(no_such_event)?;
     let (Some(meeting_id), Some(credential_id)) = (
         event
@@ -606,6 +594,19 @@ fn needs_reauth() -> ApiError {
         code: "needs_reauth",
         detail: "The host's Zoom connection needs reconnecting. Create a connect session (POST /v1/connect_sessions) for them.".to_owned(),
     }
+}
+
+/// The application's live event `event_id` with its host, link and credential, read with
+/// the presented key in one statement, and the caller the key admits (refused otherwise,
+/// before anything about the event is told).
+async fn admitted_event(
+    state: &AppState,
+    key: &PresentedKey,
+    event_id: &str,
+) -> Result<(ApiCaller, EventContext), ApiError> {
+    let mut context = state.store.live_event_context(key.hash(), event_id).await?;
+    let caller = key.admit(state, context.key.take())?;
+    Ok((caller, context))
 }
 
 fn check_event_id(event_id: &str) -> Result<(), ApiError> {
